@@ -1,0 +1,1 @@
+//! Compare (in progress).

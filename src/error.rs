@@ -1,0 +1,68 @@
+//! The error type every stage returns: each error names the file (or input)
+//! it is about and what is wrong with it, so the CLI can print one clear line.
+
+use std::path::{Path, PathBuf};
+
+/// An error from any stage of candor.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// An input file could not be read or parsed.
+    #[error("{path}: {problem}")]
+    Input { path: PathBuf, problem: String },
+    /// The command line asked for something that cannot be done.
+    #[error("{0}")]
+    Usage(String),
+    /// A shipped data file or model is broken (a bug or a bad checkout).
+    #[error("internal data: {0}")]
+    Data(String),
+    /// The cache or result store failed.
+    #[error("store {path}: {problem}")]
+    Store { path: PathBuf, problem: String },
+    /// The NLP model failed to load or run.
+    #[error("model: {0}")]
+    Model(String),
+    /// Writing output failed.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl Error {
+    /// An input error about `path`.
+    pub fn input(path: impl AsRef<Path>, problem: impl std::fmt::Display) -> Self {
+        Error::Input { path: path.as_ref().to_path_buf(), problem: problem.to_string() }
+    }
+}
+
+/// Result with candor's [`Error`].
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// Read a whole input file with a size limit, naming the file on failure.
+pub fn read_input(path: &Path, max_bytes: u64) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path).map_err(|e| Error::input(path, describe_io(&e)))?;
+    if meta.is_dir() {
+        return Err(Error::input(path, "is a directory, expected a file"));
+    }
+    if meta.len() > max_bytes {
+        return Err(Error::input(
+            path,
+            format!("file is {} bytes, over the {} byte limit for this kind of input", meta.len(), max_bytes),
+        ));
+    }
+    let file = std::fs::File::open(path).map_err(|e| Error::input(path, describe_io(&e)))?;
+    let mut buf = Vec::with_capacity(meta.len() as usize);
+    file.take(max_bytes + 1).read_to_end(&mut buf).map_err(|e| Error::input(path, describe_io(&e)))?;
+    if buf.len() as u64 > max_bytes {
+        return Err(Error::input(path, format!("file grew past the {max_bytes} byte limit while reading")));
+    }
+    Ok(buf)
+}
+
+/// A short human description of an I/O error.
+pub fn describe_io(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => e.to_string(),
+    }
+}

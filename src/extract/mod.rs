@@ -1,0 +1,139 @@
+//! Extract: turns a policy's sentences into declared practices: who (actor)
+//! does what (action) with which data type, or explicitly does not
+//! (negated), each with its evidence span in the normalized policy text.
+//!
+//! Two extractors share the [`Extractor`] interface: the NLP model
+//! ([`model::ModelExtractor`], the default) and a transparent phrase/pattern
+//! baseline ([`rules::RuleExtractor`]) the model is measured against.
+
+use crate::policy::PolicyDocument;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+pub mod rules;
+
+/// Who a practice is about.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Actor {
+    /// The app maker ("we", "us", the company that owns the policy).
+    FirstParty,
+    /// Third parties in general ("third parties", "partners").
+    ThirdParty,
+    /// A class of third party, by entity-ontology category id ("advertising").
+    Category(String),
+    /// A named organization, by entity-ontology id ("google").
+    Organization(String),
+}
+
+impl fmt::Display for Actor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Actor::FirstParty => f.write_str("first_party"),
+            Actor::ThirdParty => f.write_str("third_party"),
+            Actor::Category(c) => write!(f, "category:{c}"),
+            Actor::Organization(o) => write!(f, "org:{o}"),
+        }
+    }
+}
+
+impl std::str::FromStr for Actor {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "first_party" => Ok(Actor::FirstParty),
+            "third_party" => Ok(Actor::ThirdParty),
+            _ => {
+                if let Some(c) = s.strip_prefix("category:") {
+                    Ok(Actor::Category(c.to_string()))
+                } else if let Some(o) = s.strip_prefix("org:") {
+                    Ok(Actor::Organization(o.to_string()))
+                } else {
+                    Err(format!("unknown actor {s:?}"))
+                }
+            }
+        }
+    }
+}
+
+impl Serialize for Actor {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Actor {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// What an actor does with data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Collect,
+    Use,
+    Share,
+    Sell,
+    Retain,
+}
+
+impl Action {
+    /// All actions, in a fixed order (the model's label order).
+    pub const ALL: [Action; 5] = [Action::Collect, Action::Use, Action::Share, Action::Sell, Action::Retain];
+
+    /// The lower-case name used in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Collect => "collect",
+            Action::Use => "use",
+            Action::Share => "share",
+            Action::Sell => "sell",
+            Action::Retain => "retain",
+        }
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A span of the normalized policy text that backs a practice.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Evidence {
+    /// Byte range in [`PolicyDocument::text`].
+    pub start: usize,
+    pub end: usize,
+    pub text: String,
+}
+
+/// One declared practice: `actor` `action`s `data_type` (or does not, when `negated`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Practice {
+    pub actor: Actor,
+    pub action: Action,
+    /// A data-type ontology id.
+    pub data_type: String,
+    pub negated: bool,
+    /// The sentence that states the practice.
+    pub evidence: Evidence,
+    /// The phrase in the sentence that named the data type, when one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_phrase: Option<Evidence>,
+    /// How sure the extractor is (1.0 for rules).
+    pub confidence: f32,
+}
+
+/// Turns a policy into practices.
+pub trait Extractor: Send + Sync {
+    /// A short name ("model", "rules").
+    fn name(&self) -> &str;
+    /// Changes whenever the extractor's output for the same text may change;
+    /// part of the cache key.
+    fn version(&self) -> String;
+    /// Extract the practices the policy declares.
+    fn extract(&self, doc: &PolicyDocument) -> crate::Result<Vec<Practice>>;
+}

@@ -1,0 +1,1 @@
+//! Rule baseline (in progress).

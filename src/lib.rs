@@ -1,0 +1,18 @@
+//! candor: checks whether an app does what its privacy policy says.
+//!
+//! Data flows one way through the modules:
+//! [`policy`] (ingest) -> [`extract`] (declared practices) -> [`observe`]
+//! (behavior) -> [`compare`] (verdicts) -> [`report`] (text, JSON, Markdown).
+//! [`ontology`] holds the data-type and entity vocabularies every stage
+//! shares, and [`store`] caches extraction results in sled.
+
+pub mod compare;
+pub mod error;
+pub mod extract;
+pub mod observe;
+pub mod ontology;
+pub mod policy;
+pub mod report;
+pub mod store;
+
+pub use error::{Error, Result};

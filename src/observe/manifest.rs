@@ -1,0 +1,1 @@
+//! AndroidManifest.xml reader (stub).

@@ -1,0 +1,186 @@
+//! Ingest: reads a privacy policy (HTML, Markdown, plain text) into a
+//! normalized text with sections and sentences. Every offset candor reports
+//! is a byte offset into [`PolicyDocument::text`].
+
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// The formats a policy can come in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PolicyFormat {
+    Html,
+    Markdown,
+    Text,
+}
+
+/// What kind of block a section of the policy was in the source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BlockKind {
+    Heading,
+    Paragraph,
+    ListItem,
+    TableRow,
+}
+
+/// One block of the normalized text (a heading, paragraph, list item or table row).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Section {
+    pub kind: BlockKind,
+    /// Byte range in [`PolicyDocument::text`].
+    pub start: usize,
+    pub end: usize,
+    /// The nearest heading above this block, if any.
+    pub heading: Option<String>,
+}
+
+/// One sentence of the normalized text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sentence {
+    /// Byte range in [`PolicyDocument::text`]; `text[start..end] == self.text`.
+    pub start: usize,
+    pub end: usize,
+    pub text: String,
+    /// Index into [`PolicyDocument::sections`].
+    pub section: usize,
+    /// The nearest heading above the sentence, if any (context for the model).
+    pub heading: Option<String>,
+}
+
+/// A policy read into normalized text, blocks and sentences.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PolicyDocument {
+    /// Where the policy came from (a path or a name).
+    pub source: String,
+    pub format: PolicyFormat,
+    /// The normalized text: blocks joined by blank lines, whitespace collapsed.
+    pub text: String,
+    pub sections: Vec<Section>,
+    pub sentences: Vec<Sentence>,
+}
+
+mod decode;
+mod html;
+mod markdown;
+mod sentences;
+mod text;
+
+pub use decode::decode_text;
+pub use sentences::split_sentences;
+
+/// Largest policy file candor reads (bytes).
+pub const MAX_POLICY_BYTES: u64 = 32 * 1024 * 1024;
+
+impl PolicyDocument {
+    /// A hex SHA-256 of the normalized text: the cache key for extraction.
+    pub fn text_hash(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(self.text.as_bytes());
+        digest.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// Read and parse the policy at `path`, picking the format from the file
+/// extension, falling back to sniffing the content.
+pub fn load_policy(path: &Path) -> crate::Result<PolicyDocument> {
+    let bytes = crate::error::read_input(path, MAX_POLICY_BYTES)?;
+    let hint = format_from_extension(path);
+    parse_policy(&bytes, hint, &path.display().to_string())
+        .map_err(|problem| crate::Error::input(path, problem))
+}
+
+/// The format a file extension names, if it names one.
+pub fn format_from_extension(path: &Path) -> Option<PolicyFormat> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    match ext.as_str() {
+        "html" | "htm" | "xhtml" => Some(PolicyFormat::Html),
+        "md" | "markdown" => Some(PolicyFormat::Markdown),
+        "txt" | "text" => Some(PolicyFormat::Text),
+        _ => None,
+    }
+}
+
+/// Parse policy bytes. `hint` is the format to use (sniffed when `None`);
+/// `source` names the input in the document. Errors are plain problem
+/// descriptions; the caller adds the file name.
+pub fn parse_policy(bytes: &[u8], hint: Option<PolicyFormat>, source: &str) -> Result<PolicyDocument, String> {
+    let decoded = decode_text(bytes)?;
+    let format = hint.unwrap_or_else(|| sniff_format(&decoded));
+    let blocks = match format {
+        PolicyFormat::Html => html::blocks(&decoded),
+        PolicyFormat::Markdown => markdown::blocks(&decoded),
+        PolicyFormat::Text => text::blocks(&decoded),
+    };
+    let doc = assemble(source, format, blocks);
+    if doc.sentences.is_empty() {
+        return Err("the policy has no readable text".to_string());
+    }
+    Ok(doc)
+}
+
+/// Guess the format of decoded text that came without a telling extension.
+fn sniff_format(text: &str) -> PolicyFormat {
+    let head: String = text.chars().take(2048).collect::<String>().to_ascii_lowercase();
+    if head.contains("<html") || head.contains("<!doctype html") || head.contains("<body") || head.contains("<p>") || head.contains("<div") {
+        PolicyFormat::Html
+    } else if head.lines().any(|l| l.starts_with("# ") || l.starts_with("## ")) {
+        PolicyFormat::Markdown
+    } else {
+        PolicyFormat::Text
+    }
+}
+
+/// A block of text found by a format reader, before offsets are assigned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Block {
+    pub kind: BlockKind,
+    pub text: String,
+}
+
+/// Join blocks into the normalized text and split each into sentences.
+fn assemble(source: &str, format: PolicyFormat, blocks: Vec<Block>) -> PolicyDocument {
+    let mut text = String::new();
+    let mut sections = Vec::new();
+    let mut sentences = Vec::new();
+    let mut heading: Option<String> = None;
+    for block in blocks {
+        let body = collapse_whitespace(&block.text);
+        if body.is_empty() {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str("\n\n");
+        }
+        let start = text.len();
+        text.push_str(&body);
+        let end = text.len();
+        if block.kind == BlockKind::Heading {
+            heading = Some(body.clone());
+        }
+        let index = sections.len();
+        sections.push(Section { kind: block.kind, start, end, heading: heading.clone() });
+        for (s, e) in split_sentences(&body) {
+            sentences.push(Sentence {
+                start: start + s,
+                end: start + e,
+                text: body[s..e].to_string(),
+                section: index,
+                heading: if block.kind == BlockKind::Heading { None } else { heading.clone() },
+            });
+        }
+    }
+    PolicyDocument { source: source.to_string(), format, text, sections, sentences }
+}
+
+/// Collapse runs of whitespace (including newlines) into single spaces and trim.
+fn collapse_whitespace(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for word in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
