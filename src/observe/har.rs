@@ -1,1 +1,810 @@
-//! HAR 1.2 reader (stub).
+//! HAR 1.2 reader (mitmproxy, Chrome, Firefox, Charles exports): turns each
+//! request into a [`Contact`] and the data types it carried into [`Flow`]s.
+//!
+//! Data types are found two ways:
+//! * by key name (confidence 0.6): the lower-cased names of query
+//!   parameters, form fields, JSON object keys at any depth (also JSON
+//!   nested inside a form field or a query value), header names and cookie
+//!   names are looked up with [`DataTypeOntology::for_traffic_key`];
+//! * by value (confidence 1.0): the device profile's known values found in
+//!   the URL, headers, cookies or body, plain, URL-encoded or as a SHA-256
+//!   hex digest, case-insensitively; and the profile's coordinates when a
+//!   latitude and a longitude within 0.01 degrees of them appear in the same
+//!   request.
+//!
+//! Bodies may be base64 (`encoding: "base64"`) and gzip-compressed.
+
+use super::destination::{is_ip_address, resolve_destination, FirstParty};
+use super::device::{DeviceProfile, COORDINATE_DATA_TYPE};
+use super::{Contact, Destination, Flow, FlowSource};
+use crate::error::{read_input, Error, Result};
+use crate::ontology::{DataTypeOntology, Ontologies};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use serde::Deserialize;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::path::Path;
+
+/// Largest HAR file accepted (the whole file is read into memory).
+pub const MAX_HAR_BYTES: u64 = 512 * 1024 * 1024;
+/// Largest decompressed request body inspected.
+const MAX_BODY_BYTES: u64 = 32 * 1024 * 1024;
+/// Deepest JSON nesting walked in a body.
+const MAX_JSON_DEPTH: usize = 64;
+/// How many times JSON inside a JSON string (or form field) is unpacked.
+const MAX_NESTED_JSON: usize = 4;
+/// Longest key name kept in a location.
+const MAX_KEY_CHARS: usize = 80;
+/// Confidence of a data type recognised by its key name only.
+pub const KEY_CONFIDENCE: f32 = 0.6;
+/// Confidence of a device-profile value found in the request.
+pub const VALUE_CONFIDENCE: f32 = 1.0;
+/// Largest distance, in degrees, between a profile coordinate and a number in traffic.
+pub const COORDINATE_TOLERANCE: f64 = 0.01;
+
+/// What a traffic capture shows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Traffic {
+    /// Data types seen leaving the device, one per (entry, data type, location).
+    pub flows: Vec<Flow>,
+    /// Every request, in capture order.
+    pub contacts: Vec<Contact>,
+}
+
+#[derive(Deserialize)]
+struct HarFile {
+    log: Option<HarLog>,
+}
+
+#[derive(Deserialize)]
+struct HarLog {
+    entries: Option<Vec<HarEntry>>,
+}
+
+#[derive(Deserialize)]
+struct HarEntry {
+    request: Option<HarRequest>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct HarRequest {
+    method: Option<String>,
+    url: Option<String>,
+    #[serde(default)]
+    headers: Option<Vec<NameValue>>,
+    #[serde(default)]
+    cookies: Option<Vec<NameValue>>,
+    #[serde(default)]
+    post_data: Option<PostData>,
+}
+
+#[derive(Deserialize)]
+struct NameValue {
+    #[serde(default)]
+    name: Option<Value>,
+    #[serde(default)]
+    value: Option<Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PostData {
+    #[serde(default)]
+    mime_type: Option<String>,
+    #[serde(default)]
+    text: Option<String>,
+    #[serde(default)]
+    params: Option<Vec<NameValue>>,
+    #[serde(default)]
+    encoding: Option<String>,
+}
+
+/// A JSON scalar as text (HAR writers disagree on strings vs numbers).
+fn scalar(v: &Option<Value>) -> String {
+    match v {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::Bool(b)) => b.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// Read a HAR capture and find the data each request carried.
+pub fn read_har(
+    path: &Path,
+    ont: &Ontologies,
+    first_party: &FirstParty,
+    device: Option<&DeviceProfile>,
+) -> Result<Traffic> {
+    let bytes = read_input(path, MAX_HAR_BYTES).map_err(|e| match e {
+        Error::Input { path, problem } if problem.contains("byte limit") => Error::input(
+            path,
+            format!("{problem}: HAR files over 512 MB are not supported (split the capture into smaller files)"),
+        ),
+        other => other,
+    })?;
+    let bytes = if bytes.starts_with(&[0x1f, 0x8b]) {
+        gunzip(&bytes, MAX_HAR_BYTES).map_err(|p| Error::input(path, format!("gzip-compressed HAR: {p}")))?
+    } else {
+        bytes
+    };
+    parse_har(&bytes, path, ont, first_party, device)
+}
+
+/// Parse HAR bytes; `path` names the source in errors and in the evidence.
+pub fn parse_har(
+    bytes: &[u8],
+    path: &Path,
+    ont: &Ontologies,
+    first_party: &FirstParty,
+    device: Option<&DeviceProfile>,
+) -> Result<Traffic> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(bytes);
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    match first {
+        None => return Err(Error::input(path, "file is empty, expected a HAR (JSON) capture")),
+        Some(b'{') => {}
+        Some(_) => {
+            let binary = bytes.iter().take(512).any(|&b| b == 0 || (b < 0x09)) || std::str::from_utf8(bytes).is_err();
+            return Err(Error::input(
+                path,
+                if binary {
+                    "not a HAR file: binary data where a JSON object was expected".to_string()
+                } else {
+                    "not a HAR file: expected a JSON object starting with '{'".to_string()
+                },
+            ));
+        }
+    }
+    let har: HarFile = serde_json::from_slice(bytes).map_err(|e| {
+        let hint = if e.is_eof() { " (the file looks truncated)" } else { "" };
+        Error::input(path, format!("invalid HAR JSON at line {}, column {}: {e}{hint}", e.line(), e.column()))
+    })?;
+    let Some(log) = har.log else {
+        return Err(Error::input(path, "not a HAR file: no \"log\" object at the top level"));
+    };
+    let Some(entries) = log.entries else {
+        return Err(Error::input(path, "not a HAR file: \"log\" has no \"entries\" array"));
+    };
+    let file = path.display().to_string();
+    let matcher = ValueMatcher::new(device);
+    let mut destinations: HashMap<String, Destination> = HashMap::new();
+    let mut traffic = Traffic::default();
+    for (index, entry) in entries.iter().enumerate() {
+        let Some(req) = &entry.request else {
+            return Err(Error::input(path, format!("entry {index} has no \"request\" object")));
+        };
+        let Some(raw_url) = req.url.as_deref() else {
+            return Err(Error::input(path, format!("entry {index}: request has no \"url\"")));
+        };
+        // Relative, data:, blob:, about:, chrome-extension: ... are not network traffic.
+        let Ok(url) = url::Url::parse(raw_url.trim()) else { continue };
+        if !matches!(url.scheme(), "http" | "https" | "ws" | "wss") {
+            continue;
+        }
+        let Some(url_host) = url.host_str() else { continue };
+        let headers: Vec<(String, String)> = req
+            .headers
+            .iter()
+            .flatten()
+            .map(|h| (scalar(&h.name), scalar(&h.value)))
+            .filter(|(n, _)| !n.is_empty())
+            .collect();
+        let host = effective_host(url_host, &headers);
+        let destination = destinations
+            .entry(host.clone())
+            .or_insert_with(|| resolve_destination(&host, &ont.entities, first_party))
+            .clone();
+        let method = req.method.clone().filter(|m| !m.is_empty()).unwrap_or_else(|| "GET".to_string());
+        let url_text = url.as_str().to_string();
+
+        let mut scan = Scanner::new(&ont.data_types, &matcher);
+        scan_url(&mut scan, &url);
+        scan_headers_and_cookies(&mut scan, &headers, req.cookies.as_deref().unwrap_or_default());
+        if let Some(post) = &req.post_data {
+            scan_body(&mut scan, post);
+        }
+        for hit in scan.finish() {
+            traffic.flows.push(Flow {
+                data_type: hit.data_type,
+                destination: destination.clone(),
+                source: FlowSource::Request {
+                    method: method.clone(),
+                    url: url_text.clone(),
+                    location: hit.location,
+                    matched: hit.matched,
+                    file: file.clone(),
+                    entry: index,
+                },
+                confidence: hit.confidence,
+            });
+        }
+        traffic.contacts.push(Contact { method, url: url_text, destination, file: file.clone(), entry: index });
+    }
+    Ok(traffic)
+}
+
+/// The host a request went to. A capture made in transparent mode may
+/// show an IP address in the URL; the `Host` header then names the server.
+fn effective_host(url_host: &str, headers: &[(String, String)]) -> String {
+    let url_host = url_host.trim_start_matches('[').trim_end_matches(']');
+    if is_ip_address(url_host) {
+        for (n, v) in headers {
+            if n.eq_ignore_ascii_case("host") || n == ":authority" {
+                let named = super::destination::normalize_host(v);
+                if !named.is_empty() && !is_ip_address(&named) && named.contains('.') {
+                    return named;
+                }
+            }
+        }
+    }
+    url_host.to_string()
+}
+
+/// Decompress gzip data, refusing more than `cap` bytes of output.
+fn gunzip(bytes: &[u8], cap: u64) -> std::result::Result<Vec<u8>, String> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::MultiGzDecoder::new(bytes)
+        .take(cap + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| format!("cannot decompress: {e}"))?;
+    if out.len() as u64 > cap {
+        return Err(format!("decompresses to more than {cap} bytes"));
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------
+// Request parts
+
+fn scan_url(scan: &mut Scanner, url: &url::Url) {
+    let path = url.path();
+    scan.text("url:path", path, None);
+    if let Some(query) = url.query() {
+        for (raw_key, raw_value) in split_pairs(query) {
+            let key = percent_decode(raw_key, true);
+            let value = percent_decode(raw_value, true);
+            let location = format!("query:{}", short_key(&key));
+            scan.field(&location, &key, raw_value, &value);
+        }
+    }
+}
+
+fn scan_headers_and_cookies(scan: &mut Scanner, headers: &[(String, String)], har_cookies: &[NameValue]) {
+    let mut cookies: Vec<(String, String)> =
+        har_cookies.iter().map(|c| (scalar(&c.name), scalar(&c.value))).filter(|(n, _)| !n.is_empty()).collect();
+    for (name, value) in headers {
+        let lower = name.to_ascii_lowercase();
+        if lower.starts_with(':') {
+            continue; // HTTP/2 pseudo-headers repeat the URL.
+        }
+        if lower == "cookie" {
+            for part in value.split(';') {
+                let (n, v) = part.split_once('=').unwrap_or((part, ""));
+                let (n, v) = (n.trim().to_string(), v.trim().to_string());
+                if !n.is_empty() && !cookies.iter().any(|(cn, cv)| *cn == n && *cv == v) {
+                    cookies.push((n, v));
+                }
+            }
+            continue;
+        }
+        let location = format!("header:{}", short_key(&lower));
+        let decoded = if value.contains('%') { percent_decode(value, false) } else { value.clone() };
+        scan.field(&location, &lower, value, &decoded);
+    }
+    for (name, value) in &cookies {
+        let location = format!("cookie:{}", short_key(name));
+        let decoded = if value.contains('%') { percent_decode(value, false) } else { value.clone() };
+        scan.field(&location, name, value, &decoded);
+    }
+}
+
+fn scan_body(scan: &mut Scanner, post: &PostData) {
+    let mime = post.mime_type.as_deref().unwrap_or("").to_ascii_lowercase();
+    let params: Vec<(String, String)> = post
+        .params
+        .iter()
+        .flatten()
+        .map(|p| (scalar(&p.name), scalar(&p.value)))
+        .filter(|(n, _)| !n.is_empty())
+        .collect();
+    let text: Option<String> = match &post.text {
+        None => None,
+        Some(t) if t.is_empty() => None,
+        Some(t) => {
+            let bytes: Option<Vec<u8>> = if post.encoding.as_deref().is_some_and(|e| e.eq_ignore_ascii_case("base64")) {
+                decode_base64(t)
+            } else {
+                Some(t.as_bytes().to_vec())
+            };
+            match bytes {
+                // Undecodable base64: search the text as it is.
+                None => Some(t.clone()),
+                Some(b) if b.starts_with(&[0x1f, 0x8b]) => match gunzip(&b, MAX_BODY_BYTES) {
+                    Ok(plain) => Some(String::from_utf8_lossy(&plain).into_owned()),
+                    Err(_) => Some(String::from_utf8_lossy(&b).into_owned()),
+                },
+                Some(b) => Some(String::from_utf8_lossy(&b).into_owned()),
+            }
+        }
+    };
+    let Some(text) = text else {
+        // Some exporters give only the parsed form/multipart fields.
+        for (n, v) in &params {
+            let decoded = if mime.contains("x-www-form-urlencoded") { percent_decode(v, true) } else { v.clone() };
+            scan.field(&format!("body:form:{}", short_key(n)), n, v, &decoded);
+        }
+        return;
+    };
+    let trimmed = text.trim_start();
+    let looks_json = trimmed.starts_with('{') || trimmed.starts_with('[');
+    if mime.contains("json") || looks_json {
+        if let Ok(v) = serde_json::from_str::<Value>(&text) {
+            scan.json(&v, "body:json:", 0);
+            return;
+        }
+        // Newline-delimited JSON (batched analytics events).
+        let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+        if lines.len() > 1 && lines.iter().all(|l| l.starts_with('{')) {
+            let parsed: Vec<Value> = lines.iter().filter_map(|l| serde_json::from_str(l).ok()).collect();
+            if parsed.len() == lines.len() {
+                for v in &parsed {
+                    scan.json(v, "body:json:", 0);
+                }
+                return;
+            }
+        }
+    }
+    if mime.contains("x-www-form-urlencoded") || (mime.is_empty() && looks_like_form(&text)) {
+        for (raw_key, raw_value) in split_pairs(&text) {
+            let key = percent_decode(raw_key, true);
+            let value = percent_decode(raw_value, true);
+            scan.field(&format!("body:form:{}", short_key(&key)), &key, raw_value, &value);
+        }
+        return;
+    }
+    if !params.is_empty() {
+        for (n, v) in &params {
+            scan.field(&format!("body:form:{}", short_key(n)), n, v, v);
+        }
+    }
+    // Anything else (text, XML, protobuf, multipart): search values in the raw body.
+    scan.text("body:text", &text, None);
+}
+
+/// `a=1&b=2` with no spaces or newlines.
+fn looks_like_form(text: &str) -> bool {
+    let t = text.trim();
+    !t.is_empty()
+        && t.contains('=')
+        && !t.contains(char::is_whitespace)
+        && t.split('&').all(|p| p.split_once('=').is_some_and(|(k, _)| !k.is_empty()))
+}
+
+fn decode_base64(text: &str) -> Option<Vec<u8>> {
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+    use base64::Engine;
+    let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    for engine in [&STANDARD, &STANDARD_NO_PAD, &URL_SAFE, &URL_SAFE_NO_PAD] {
+        if let Ok(b) = engine.decode(&compact) {
+            return Some(b);
+        }
+    }
+    None
+}
+
+/// Split `a=1&b=2` into raw (still encoded) pairs; empty pieces are skipped.
+fn split_pairs(s: &str) -> impl Iterator<Item = (&str, &str)> {
+    s.split('&').filter(|p| !p.is_empty()).map(|p| p.split_once('=').unwrap_or((p, "")))
+}
+
+/// Decode `%XX` escapes (and `+` as a space in forms); invalid escapes stay as they are.
+pub fn percent_decode(s: &str, plus_as_space: bool) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'%' if i + 2 < b.len() => {
+                match (hex(b[i + 1]), hex(b[i + 2])) {
+                    (Some(h), Some(l)) => {
+                        out.push(h * 16 + l);
+                        i += 3;
+                        continue;
+                    }
+                    _ => out.push(b'%'),
+                }
+            }
+            b'+' if plus_as_space => out.push(b' '),
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn hex(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// A key as shown in a location: at most [`MAX_KEY_CHARS`] characters.
+fn short_key(k: &str) -> String {
+    if k.chars().count() <= MAX_KEY_CHARS {
+        k.to_string()
+    } else {
+        let mut s: String = k.chars().take(MAX_KEY_CHARS).collect();
+        s.push('…');
+        s
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Matching
+
+/// How a device-profile value appears in traffic.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+enum Encoding {
+    Plain,
+    UrlEncoded,
+    Sha256,
+}
+
+impl Encoding {
+    fn label(self) -> &'static str {
+        match self {
+            Encoding::Plain => "value:plain",
+            Encoding::UrlEncoded => "value:urlencoded",
+            Encoding::Sha256 => "value:sha256",
+        }
+    }
+}
+
+/// One multi-pattern automaton over every form of every profile value.
+struct ValueMatcher {
+    automaton: Option<AhoCorasick>,
+    /// Per pattern: data type, encoding, and whether its first/last bytes are word bytes.
+    meta: Vec<(String, Encoding, bool, bool)>,
+    coordinates: Vec<(f64, f64)>,
+}
+
+impl ValueMatcher {
+    fn new(device: Option<&DeviceProfile>) -> Self {
+        let mut patterns: Vec<String> = Vec::new();
+        let mut meta = Vec::new();
+        let mut add = |p: String, dt: &str, enc: Encoding| {
+            if p.len() < 4 || patterns.iter().any(|q| q.eq_ignore_ascii_case(&p)) {
+                return;
+            }
+            let first = p.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric());
+            let last = p.bytes().last().is_some_and(|b| b.is_ascii_alphanumeric());
+            meta.push((dt.to_string(), enc, first, last));
+            patterns.push(p);
+        };
+        if let Some(d) = device {
+            for (dt, v) in d.pairs() {
+                add(v.to_string(), dt, Encoding::Plain);
+                let form: String = url::form_urlencoded::byte_serialize(v.as_bytes()).collect();
+                add(form.clone(), dt, Encoding::UrlEncoded);
+                add(form.replace('+', "%20"), dt, Encoding::UrlEncoded);
+                add(sha256_hex(v), dt, Encoding::Sha256);
+                add(sha256_hex(&v.to_lowercase()), dt, Encoding::Sha256);
+                add(sha256_hex(v.trim()), dt, Encoding::Sha256);
+            }
+        }
+        let automaton = if patterns.is_empty() {
+            None
+        } else {
+            AhoCorasickBuilder::new()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::Standard)
+                .build(&patterns)
+                .ok()
+        };
+        ValueMatcher { automaton, meta, coordinates: device.map(|d| d.coordinates.clone()).unwrap_or_default() }
+    }
+
+    /// Data types whose values occur in `hay` as whole tokens, with the encoding seen.
+    fn find(&self, hay: &str) -> Vec<(&str, Encoding)> {
+        let Some(ac) = &self.automaton else { return Vec::new() };
+        let bytes = hay.as_bytes();
+        let mut out: Vec<(&str, Encoding)> = Vec::new();
+        for m in ac.find_overlapping_iter(hay) {
+            let (dt, enc, first_word, last_word) = &self.meta[m.pattern().as_usize()];
+            if *first_word && m.start() > 0 && bytes[m.start() - 1].is_ascii_alphanumeric() {
+                continue;
+            }
+            if *last_word && m.end() < bytes.len() && bytes[m.end()].is_ascii_alphanumeric() {
+                continue;
+            }
+            match out.iter_mut().find(|(d, _)| d == dt) {
+                Some(existing) => existing.1 = existing.1.min(*enc),
+                None => out.push((dt.as_str(), *enc)),
+            }
+        }
+        out
+    }
+}
+
+fn sha256_hex(s: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(s.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// One finding within a request.
+struct Hit {
+    data_type: String,
+    location: String,
+    matched: String,
+    confidence: f32,
+}
+
+/// Collects the findings of one request, deduplicated per (data type, location).
+struct Scanner<'a> {
+    ont: &'a DataTypeOntology,
+    values: &'a ValueMatcher,
+    hits: Vec<Hit>,
+    index: HashMap<(String, String), usize>,
+    /// Numbers seen (for coordinate matching), with their location.
+    numbers: Vec<(f64, String)>,
+}
+
+impl<'a> Scanner<'a> {
+    fn new(ont: &'a DataTypeOntology, values: &'a ValueMatcher) -> Self {
+        Scanner { ont, values, hits: Vec::new(), index: HashMap::new(), numbers: Vec::new() }
+    }
+
+    fn add(&mut self, data_type: &str, location: &str, matched: &str, confidence: f32) {
+        let k = (data_type.to_string(), location.to_string());
+        match self.index.get(&k) {
+            Some(&i) => {
+                if confidence > self.hits[i].confidence {
+                    self.hits[i].matched = matched.to_string();
+                    self.hits[i].confidence = confidence;
+                }
+            }
+            None => {
+                self.index.insert(k, self.hits.len());
+                self.hits.push(Hit {
+                    data_type: data_type.to_string(),
+                    location: location.to_string(),
+                    matched: matched.to_string(),
+                    confidence,
+                });
+            }
+        }
+    }
+
+    /// A named field: match its key name (when it carries a value), its value,
+    /// and JSON nested in the value.
+    fn field(&mut self, location: &str, key: &str, raw: &str, decoded: &str) {
+        if !decoded.trim().is_empty() {
+            self.key(key, location);
+        }
+        self.text(location, raw, if decoded != raw { Some(decoded) } else { None });
+        self.nested_json(location, decoded, 0);
+    }
+
+    fn key(&mut self, key: &str, location: &str) {
+        if let Some(dt) = key_data_type(self.ont, key) {
+            let dt = dt.to_string();
+            self.add(&dt, location, "key", KEY_CONFIDENCE);
+        }
+    }
+
+    /// Search a value (and its decoded form) for profile values and coordinates.
+    fn text(&mut self, location: &str, raw: &str, decoded: Option<&str>) {
+        let mut found: Vec<(String, Encoding)> =
+            self.values.find(raw).into_iter().map(|(d, e)| (d.to_string(), e)).collect();
+        if let Some(dec) = decoded {
+            for (d, e) in self.values.find(dec) {
+                // Seen only after decoding: it was sent URL-encoded.
+                let e = if e == Encoding::Plain { Encoding::UrlEncoded } else { e };
+                if !found.iter().any(|(fd, _)| fd == d) {
+                    found.push((d.to_string(), e));
+                }
+            }
+        }
+        for (dt, enc) in found {
+            self.add(&dt, location, enc.label(), VALUE_CONFIDENCE);
+        }
+        if !self.values.coordinates.is_empty() {
+            for n in coordinate_numbers(decoded.unwrap_or(raw)) {
+                self.numbers.push((n, location.to_string()));
+            }
+        }
+    }
+
+    /// A string that holds JSON (a form field, a query value, a JSON string).
+    fn nested_json(&mut self, location: &str, s: &str, depth: usize) {
+        let t = s.trim();
+        if depth >= MAX_NESTED_JSON || t.len() < 2 || !(t.starts_with('{') || t.starts_with('[')) {
+            return;
+        }
+        if let Ok(v) = serde_json::from_str::<Value>(t) {
+            if v.is_object() || v.is_array() {
+                self.json(&v, &format!("{location}:json:"), depth + 1);
+            }
+        }
+    }
+
+    /// Walk a JSON value without recursion: keys at any depth, string and number leaves.
+    fn json(&mut self, root: &Value, prefix: &str, nested: usize) {
+        let mut stack: Vec<(&Value, String, usize)> = vec![(root, String::new(), 0)];
+        while let Some((v, path, depth)) = stack.pop() {
+            let location = if path.is_empty() { prefix.trim_end_matches(':').to_string() } else { format!("{prefix}{path}") };
+            match v {
+                Value::Object(map) => {
+                    if depth >= MAX_JSON_DEPTH {
+                        continue;
+                    }
+                    let children: Vec<(&Value, String)> = map
+                        .iter()
+                        .map(|(k, child)| {
+                            let k_short = short_key(k);
+                            let child_path = if path.is_empty() { k_short } else { format!("{path}.{k_short}") };
+                            if !is_empty_json(child) {
+                                self.key(&k.to_ascii_lowercase(), &format!("{prefix}{child_path}"));
+                            }
+                            (child, child_path)
+                        })
+                        .collect();
+                    // Reversed, so that the stack pops children in order.
+                    for (child, child_path) in children.into_iter().rev() {
+                        stack.push((child, child_path, depth + 1));
+                    }
+                }
+                Value::Array(items) => {
+                    if depth >= MAX_JSON_DEPTH {
+                        continue;
+                    }
+                    let child_path = format!("{path}[]");
+                    for child in items.iter().rev() {
+                        stack.push((child, child_path.clone(), depth + 1));
+                    }
+                }
+                Value::String(s) => {
+                    let decoded = if s.contains('%') { Some(percent_decode(s, false)) } else { None };
+                    self.text(&location, s, decoded.as_deref().filter(|d| *d != s));
+                    self.nested_json(&location, s, nested);
+                }
+                Value::Number(n) => {
+                    let text = n.to_string();
+                    // Also collects it as a coordinate candidate (when it has two or more decimals).
+                    self.text(&location, &text, None);
+                }
+                Value::Bool(_) | Value::Null => {}
+            }
+        }
+    }
+
+    /// The findings, in the order first seen; adds coordinate matches.
+    fn finish(mut self) -> Vec<Hit> {
+        let coords = self.values.coordinates.clone();
+        for (lat, lon) in coords {
+            let lat_hit = self.numbers.iter().position(|(n, _)| (n - lat).abs() <= COORDINATE_TOLERANCE);
+            let lon_hit = self
+                .numbers
+                .iter()
+                .enumerate()
+                .position(|(i, (n, _))| Some(i) != lat_hit && (n - lon).abs() <= COORDINATE_TOLERANCE);
+            if let (Some(a), Some(b)) = (lat_hit, lon_hit) {
+                let la = self.numbers[a].1.clone();
+                let lo = self.numbers[b].1.clone();
+                self.add(COORDINATE_DATA_TYPE, &la, "value:coordinates", VALUE_CONFIDENCE);
+                if lo != la {
+                    self.add(COORDINATE_DATA_TYPE, &lo, "value:coordinates", VALUE_CONFIDENCE);
+                }
+            }
+        }
+        self.hits
+    }
+}
+
+fn is_empty_json(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::String(s) => s.trim().is_empty(),
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.is_empty(),
+        _ => false,
+    }
+}
+
+/// The data type a key name carries: tried as written (lower case), with
+/// `-` as `_`, without an `x-` prefix, and with separators removed.
+fn key_data_type<'o>(ont: &'o DataTypeOntology, key: &str) -> Option<&'o str> {
+    let k = key.trim().to_ascii_lowercase();
+    if k.is_empty() {
+        return None;
+    }
+    if let Some(dt) = ont.for_traffic_key(&k) {
+        return Some(dt);
+    }
+    let underscored = k.replace('-', "_");
+    if let Some(dt) = ont.for_traffic_key(&underscored) {
+        return Some(dt);
+    }
+    if let Some(rest) = underscored.strip_prefix("x_") {
+        if let Some(dt) = ont.for_traffic_key(rest) {
+            return Some(dt);
+        }
+    }
+    let bare: String = k.chars().filter(|c| *c != '-' && *c != '_').collect();
+    if bare != k && bare.len() >= 3 {
+        return ont.for_traffic_key(&bare);
+    }
+    None
+}
+
+/// Decimal numbers in a text that could be coordinates: at most three
+/// integer digits and at least two decimals (`52.5200`, `-13.40`).
+fn coordinate_numbers(s: &str) -> Vec<f64> {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() && out.len() < 64 {
+        if b[i].is_ascii_digit() && (i == 0 || !(b[i - 1].is_ascii_digit() || b[i - 1] == b'.')) {
+            let start = if i > 0 && b[i - 1] == b'-' { i - 1 } else { i };
+            let mut j = i;
+            while j < b.len() && b[j].is_ascii_digit() {
+                j += 1;
+            }
+            let int_digits = j - i;
+            if j < b.len() && b[j] == b'.' {
+                let mut k = j + 1;
+                while k < b.len() && b[k].is_ascii_digit() {
+                    k += 1;
+                }
+                let frac = k - j - 1;
+                let followed_ok = k >= b.len() || !(b[k] == b'.' || b[k].is_ascii_alphanumeric());
+                if int_digits <= 3 && frac >= 2 && followed_ok {
+                    if let Ok(n) = s[start..k].parse::<f64>() {
+                        out.push(n);
+                    }
+                }
+                i = k;
+                continue;
+            }
+            i = j;
+            continue;
+        }
+        i += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_percent_escapes() {
+        assert_eq!(percent_decode("a%40b.com", false), "a@b.com");
+        assert_eq!(percent_decode("a+b%2", true), "a b%2");
+        assert_eq!(percent_decode("%", true), "%");
+        assert_eq!(percent_decode("%zz%4", true), "%zz%4");
+        assert_eq!(percent_decode("%E2%82%AC", false), "€");
+    }
+
+    #[test]
+    fn finds_coordinate_numbers() {
+        assert_eq!(coordinate_numbers("52.5200,13.405"), vec![52.52, 13.405]);
+        assert_eq!(coordinate_numbers("lat=-33.87&v=1.2.3&x=1234.56"), vec![-33.87]);
+        assert!(coordinate_numbers("version 23.13.1").is_empty());
+    }
+
+    #[test]
+    fn form_detection() {
+        assert!(looks_like_form("a=1&b=2"));
+        assert!(!looks_like_form("hello world"));
+        assert!(!looks_like_form("=1"));
+    }
+}

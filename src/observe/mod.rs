@@ -11,6 +11,11 @@ pub mod manifest;
 
 pub use destination::{resolve_destination, FirstParty};
 pub use device::DeviceProfile;
+pub use har::{read_har, Traffic};
+pub use manifest::{read_manifest, Manifest};
+
+use crate::ontology::Ontologies;
+use std::path::PathBuf;
 
 /// Where data went.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -95,4 +100,84 @@ pub struct Observation {
     pub features: Vec<String>,
     pub flows: Vec<Flow>,
     pub contacts: Vec<Contact>,
+}
+
+/// The files to observe one app from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ObserveInputs {
+    /// Text AndroidManifest.xml files (main and flavours).
+    pub manifests: Vec<PathBuf>,
+    /// HAR captures of the app's traffic.
+    pub traffic: Vec<PathBuf>,
+    /// A device profile (known identifier values of the test device).
+    pub device: Option<PathBuf>,
+    /// Extra domains owned by the app maker (besides the one the package name suggests).
+    pub first_party_domains: Vec<String>,
+}
+
+/// Observe an app: read its manifests (package, permissions, features), the
+/// device profile and the traffic captures, and gather the flows.
+///
+/// Each data type of a dangerous permission becomes a flow to the app itself
+/// (host = package name, or `app` when unknown; first party; confidence 1.0).
+/// The package name suggests a first-party domain ([`FirstParty::from_package`]),
+/// to which `first_party_domains` are added.
+pub fn observe(inputs: &ObserveInputs, ont: &Ontologies) -> crate::Result<Observation> {
+    let mut obs = Observation::default();
+    for path in &inputs.manifests {
+        let m = read_manifest(path, &ont.data_types)?;
+        if obs.package.is_none() {
+            obs.package = m.package;
+        }
+        for p in m.permissions {
+            if !obs.permissions.iter().any(|q| q.name == p.name) {
+                obs.permissions.push(p);
+            }
+        }
+        for f in m.features {
+            if !obs.features.contains(&f) {
+                obs.features.push(f);
+            }
+        }
+    }
+    let mut first_party = match &obs.package {
+        Some(p) => FirstParty::from_package(p),
+        None => FirstParty::default(),
+    };
+    for d in &inputs.first_party_domains {
+        first_party.add_domain(d);
+    }
+    let app = obs.package.clone().unwrap_or_else(|| "app".to_string());
+    let app_destination = Destination {
+        host: app.clone(),
+        domain: app,
+        organization: None,
+        organization_name: None,
+        categories: Vec::new(),
+        first_party: true,
+    };
+    for p in obs.permissions.iter().filter(|p| p.dangerous) {
+        for dt in &p.data_types {
+            let source = FlowSource::Permission { permission: p.name.clone(), file: p.file.clone() };
+            let dup = obs.flows.iter().any(|f| f.data_type == *dt && f.source == source);
+            if !dup {
+                obs.flows.push(Flow {
+                    data_type: dt.clone(),
+                    destination: app_destination.clone(),
+                    source,
+                    confidence: 1.0,
+                });
+            }
+        }
+    }
+    let device = match &inputs.device {
+        Some(path) => Some(DeviceProfile::load(path, &ont.data_types)?),
+        None => None,
+    };
+    for path in &inputs.traffic {
+        let t = read_har(path, ont, &first_party, device.as_ref())?;
+        obs.flows.extend(t.flows);
+        obs.contacts.extend(t.contacts);
+    }
+    Ok(obs)
 }
