@@ -43,10 +43,15 @@ impl FirstParty {
 
     /// Add a domain owned by the app maker. A host name is reduced to its
     /// registrable domain (`api.example.com` -> `example.com`); IP addresses
-    /// are kept as they are. Empty input is ignored.
+    /// are kept as they are. Empty input and public suffixes (`co.uk`,
+    /// `github.io`), which nobody owns, are ignored.
     pub fn add_domain(&mut self, domain: &str) {
         let host = normalize_host(domain);
         if host.is_empty() {
+            return;
+        }
+        let ip = host.parse::<IpAddr>().is_ok();
+        if !ip && host.contains('.') && psl::domain_str(&host).is_none() {
             return;
         }
         let d = registrable_domain(&host);
@@ -195,5 +200,12 @@ mod tests {
         assert!(fp.contains_host("i.scdn.co:443"));
         assert!(!fp.contains_host("notspotify.com"));
         assert!(!fp.contains_host(""));
+        fp.add_domain("co.uk");
+        fp.add_domain("github.io");
+        fp.add_domain("");
+        fp.add_domain("10.0.0.2");
+        assert_eq!(fp.domains, vec!["spotify.com", "scdn.co", "10.0.0.2"]);
+        assert!(!fp.contains_host("bbc.co.uk"));
+        assert!(fp.contains_host("10.0.0.2:8080"));
     }
 }

@@ -154,14 +154,12 @@ pub fn parse_manifest(bytes: &[u8], path: &Path, ont: &DataTypeOntology) -> Resu
             Event::End(_) => {
                 stack.pop();
             }
-            Event::Text(t) => {
-                // Text outside the root is not XML; inside, it is ignored.
-                if stack.is_empty() && !t.iter().all(|b| b.is_ascii_whitespace()) {
-                    return Err(Error::input(
-                        path,
-                        format!("malformed XML: text outside the root element at {}", line_col(&text, pos)),
-                    ));
-                }
+            // Text outside the root is not XML; inside, it is ignored.
+            Event::Text(t) if stack.is_empty() && !t.iter().all(|b| b.is_ascii_whitespace()) => {
+                return Err(Error::input(
+                    path,
+                    format!("malformed XML: text outside the root element at {}", line_col(&text, pos)),
+                ));
             }
             Event::Eof => break,
             _ => {}
