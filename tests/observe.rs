@@ -643,3 +643,36 @@ fn shipped_device_profile_and_real_capture() {
         .collect();
     assert_eq!(hosts.into_iter().collect::<Vec<_>>(), ["branch.io", "facebook.com"]);
 }
+
+// ---------------------------------------------------------------- size stress
+
+#[test]
+fn large_inputs_stay_linear() {
+    let ont = test_ont();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("AndroidManifest.xml");
+    let mut xml = String::from("<manifest xmlns:android=\"http://schemas.android.com/apk/res/android\">\n");
+    for i in 0..50_000 {
+        xml.push_str(&format!("<uses-permission android:name=\"p.{i}\"/><uses-feature android:name=\"f.{i}\"/>\n"));
+    }
+    xml.push_str("</manifest>\n");
+    std::fs::write(&path, xml).unwrap();
+    let start = Instant::now();
+    let m = read_manifest(&path, &ont.data_types).unwrap();
+    assert_eq!((m.permissions.len(), m.features.len()), (50_000, 50_000));
+    assert!(start.elapsed() < Duration::from_secs(20));
+
+    let cookie: Vec<String> = (0..50_000).map(|i| format!("c{i}=v{i}")).collect();
+    let har = serde_json::json!({"log": {"entries": [{"request": {
+        "method": "GET", "url": "https://example.org/",
+        "headers": [{"name": "Cookie", "value": cookie.join("; ")}],
+        "cookies": (0..50_000).map(|i| serde_json::json!({"name": format!("c{i}"), "value": format!("v{i}")})).collect::<Vec<_>>()
+    }}]}});
+    let path = dir.path().join("cookies.har");
+    std::fs::write(&path, har.to_string()).unwrap();
+    let dev = test_device(&ont);
+    let start = Instant::now();
+    let t = read_har(&path, &ont, &FirstParty::default(), Some(&dev)).unwrap();
+    assert_eq!(t.contacts.len(), 1);
+    assert!(start.elapsed() < Duration::from_secs(20));
+}

@@ -273,8 +273,14 @@ fn scan_url(scan: &mut Scanner, url: &url::Url) {
 }
 
 fn scan_headers_and_cookies(scan: &mut Scanner, headers: &[(String, String)], har_cookies: &[NameValue]) {
-    let mut cookies: Vec<(String, String)> =
-        har_cookies.iter().map(|c| (scalar(&c.name), scalar(&c.value))).filter(|(n, _)| !n.is_empty()).collect();
+    let mut cookies: Vec<(String, String)> = Vec::new();
+    let mut seen: std::collections::HashSet<(String, String)> = std::collections::HashSet::new();
+    for c in har_cookies {
+        let pair = (scalar(&c.name), scalar(&c.value));
+        if !pair.0.is_empty() && seen.insert(pair.clone()) {
+            cookies.push(pair);
+        }
+    }
     for (name, value) in headers {
         let lower = name.to_ascii_lowercase();
         if lower.starts_with(':') {
@@ -284,7 +290,7 @@ fn scan_headers_and_cookies(scan: &mut Scanner, headers: &[(String, String)], ha
             for part in value.split(';') {
                 let (n, v) = part.split_once('=').unwrap_or((part, ""));
                 let (n, v) = (n.trim().to_string(), v.trim().to_string());
-                if !n.is_empty() && !cookies.iter().any(|(cn, cv)| *cn == n && *cv == v) {
+                if !n.is_empty() && seen.insert((n.clone(), v.clone())) {
                     cookies.push((n, v));
                 }
             }
@@ -477,9 +483,10 @@ struct ValueMatcher {
 impl ValueMatcher {
     fn new(device: Option<&DeviceProfile>) -> Self {
         let mut patterns: Vec<String> = Vec::new();
+        let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
         let mut meta = Vec::new();
         let mut add = |p: String, dt: &str, enc: Encoding| {
-            if p.len() < 4 || patterns.iter().any(|q| q.eq_ignore_ascii_case(&p)) {
+            if p.len() < 4 || !seen.insert(p.to_ascii_lowercase()) {
                 return;
             }
             let first = p.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric());

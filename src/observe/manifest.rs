@@ -14,6 +14,7 @@ use crate::ontology::DataTypeOntology;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
 use quick_xml::NsReader;
+use std::collections::HashSet;
 use std::path::Path;
 
 /// Largest manifest accepted (real ones are well under 1 MB).
@@ -60,6 +61,8 @@ pub fn parse_manifest(bytes: &[u8], path: &Path, ont: &DataTypeOntology) -> Resu
     let mut saw_root = false;
     // Permissions removed with tools:node="remove" (applies to the merged manifest).
     let mut removed: Vec<String> = Vec::new();
+    let mut seen_permissions: HashSet<String> = HashSet::new();
+    let mut seen_features: HashSet<String> = HashSet::new();
     loop {
         // Where the next event starts: positions in messages point at the element.
         let pos = reader.buffer_position() as usize;
@@ -107,7 +110,7 @@ pub fn parse_manifest(bytes: &[u8], path: &Path, ont: &DataTypeOntology) -> Resu
                                     // An empty name requests nothing.
                                 } else if is_removed(&reader, e, path, &text, pos)? {
                                     removed.push(perm);
-                                } else if !manifest.permissions.iter().any(|p| p.name == perm) {
+                                } else if seen_permissions.insert(perm.clone()) {
                                     let max_sdk = match android_attr(&reader, e, b"maxSdkVersion", path, &text, pos)? {
                                         None => None,
                                         Some(v) => Some(v.trim().parse::<u32>().map_err(|_| {
@@ -133,7 +136,7 @@ pub fn parse_manifest(bytes: &[u8], path: &Path, ont: &DataTypeOntology) -> Resu
                         "uses-feature" => {
                             if let Some(f) = android_attr(&reader, e, b"name", path, &text, pos)? {
                                 let f = f.trim().to_string();
-                                if !f.is_empty() && !manifest.features.contains(&f) {
+                                if !f.is_empty() && seen_features.insert(f.clone()) {
                                     manifest.features.push(f);
                                 }
                             }
@@ -175,7 +178,10 @@ pub fn parse_manifest(bytes: &[u8], path: &Path, ont: &DataTypeOntology) -> Resu
         return Err(Error::input(path, "no <manifest> element: the file is empty or not XML"));
     }
     // A permission both requested and removed (merge overlays) is removed.
-    manifest.permissions.retain(|p| !removed.contains(&p.name));
+    if !removed.is_empty() {
+        let removed: HashSet<String> = removed.into_iter().collect();
+        manifest.permissions.retain(|p| !removed.contains(&p.name));
+    }
     Ok(manifest)
 }
 

@@ -123,19 +123,22 @@ pub struct ObserveInputs {
 /// The package name suggests a first-party domain ([`FirstParty::from_package`]),
 /// to which `first_party_domains` are added.
 pub fn observe(inputs: &ObserveInputs, ont: &Ontologies) -> crate::Result<Observation> {
+    use std::collections::HashSet;
     let mut obs = Observation::default();
+    let mut seen_permissions: HashSet<String> = HashSet::new();
+    let mut seen_features: HashSet<String> = HashSet::new();
     for path in &inputs.manifests {
         let m = read_manifest(path, &ont.data_types)?;
         if obs.package.is_none() {
             obs.package = m.package;
         }
         for p in m.permissions {
-            if !obs.permissions.iter().any(|q| q.name == p.name) {
+            if seen_permissions.insert(p.name.clone()) {
                 obs.permissions.push(p);
             }
         }
         for f in m.features {
-            if !obs.features.contains(&f) {
+            if seen_features.insert(f.clone()) {
                 obs.features.push(f);
             }
         }
@@ -156,11 +159,12 @@ pub fn observe(inputs: &ObserveInputs, ont: &Ontologies) -> crate::Result<Observ
         categories: Vec::new(),
         first_party: true,
     };
+    // Permissions are unique by now, and so are their (permission, data type) flows.
     for p in obs.permissions.iter().filter(|p| p.dangerous) {
+        let mut seen_types: HashSet<&str> = HashSet::new();
         for dt in &p.data_types {
             let source = FlowSource::Permission { permission: p.name.clone(), file: p.file.clone() };
-            let dup = obs.flows.iter().any(|f| f.data_type == *dt && f.source == source);
-            if !dup {
+            if seen_types.insert(dt.as_str()) {
                 obs.flows.push(Flow {
                     data_type: dt.clone(),
                     destination: app_destination.clone(),
