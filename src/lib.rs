@@ -6,6 +6,7 @@
 //! [`ontology`] holds the data-type and entity vocabularies every stage
 //! shares, and [`store`] caches extraction results in sled.
 
+pub mod cli;
 pub mod compare;
 pub mod error;
 pub mod extract;
@@ -14,5 +15,6 @@ pub mod ontology;
 pub mod policy;
 pub mod report;
 pub mod store;
+pub mod train;
 
 pub use error::{Error, Result};

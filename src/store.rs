@@ -1,1 +1,87 @@
-//! Store (in progress).
+//! The sled cache: extracted practices keyed by (normalized policy hash,
+//! extractor version, ontology hash), so a second run on the same policy
+//! skips extraction.
+
+use crate::extract::{Extractor, Practice};
+use crate::policy::PolicyDocument;
+use std::path::{Path, PathBuf};
+
+/// The platform cache folder for candor (`~/.cache/candor` on Linux).
+pub fn default_cache_dir() -> PathBuf {
+    dirs::cache_dir().unwrap_or_else(std::env::temp_dir).join("candor")
+}
+
+/// A hash of the shipped ontologies and rule tables: practices change when they do.
+pub fn ontology_hash() -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for part in [
+        crate::ontology::DATA_TYPES_JSON,
+        crate::ontology::ENTITIES_JSON,
+        crate::ontology::PERMISSIONS_JSON,
+        crate::extract::rules::RULES_JSON,
+    ] {
+        h.update(part.as_bytes());
+    }
+    h.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Practices cached per policy text and extractor.
+pub struct PracticeCache {
+    tree: sled::Tree,
+    path: PathBuf,
+}
+
+impl PracticeCache {
+    /// Open (or create) the cache in `dir`.
+    pub fn open(dir: &Path) -> crate::Result<Self> {
+        let err = |e: &dyn std::fmt::Display| crate::Error::Store { path: dir.to_path_buf(), problem: e.to_string() };
+        std::fs::create_dir_all(dir).map_err(|e| err(&e))?;
+        let db = sled::Config::new().path(dir.join("practices.sled")).open().map_err(|e| err(&e))?;
+        let tree = db.open_tree("practices").map_err(|e| err(&e))?;
+        Ok(PracticeCache { tree, path: dir.to_path_buf() })
+    }
+
+    /// Where the cache lives.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The cache key of a document under an extractor.
+    pub fn key(doc: &PolicyDocument, extractor: &dyn Extractor) -> String {
+        format!("{}|{}|{}", doc.text_hash(), extractor.version(), ontology_hash())
+    }
+
+    /// Cached practices, if any (a corrupt entry counts as a miss).
+    pub fn get(&self, key: &str) -> Option<Vec<Practice>> {
+        let bytes = self.tree.get(key.as_bytes()).ok()??;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    /// Store practices under `key`.
+    pub fn put(&self, key: &str, practices: &[Practice]) -> crate::Result<()> {
+        let bytes = serde_json::to_vec(practices).map_err(|e| crate::Error::Data(e.to_string()))?;
+        self.tree
+            .insert(key.as_bytes(), bytes)
+            .and_then(|_| self.tree.flush().map(|_| ()))
+            .map_err(|e| crate::Error::Store { path: self.path.clone(), problem: e.to_string() })
+    }
+}
+
+/// Extract through the cache: a hit skips extraction. Returns the practices
+/// and whether they came from the cache.
+pub fn extract_cached(
+    cache: Option<&PracticeCache>,
+    extractor: &dyn Extractor,
+    doc: &PolicyDocument,
+) -> crate::Result<(Vec<Practice>, bool)> {
+    let key = PracticeCache::key(doc, extractor);
+    if let Some(hit) = cache.and_then(|c| c.get(&key)) {
+        return Ok((hit, true));
+    }
+    let practices = extractor.extract(doc)?;
+    if let Some(c) = cache {
+        c.put(&key, &practices)?;
+    }
+    Ok((practices, false))
+}

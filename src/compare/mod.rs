@@ -1,1 +1,410 @@
-//! Compare (in progress).
+//! Compare: PoliCheck-style, entity-sensitive flow-to-policy consistency.
+//! For each observed flow (data type, recipient) it finds the declared
+//! practices whose actor covers the recipient and whose data type equals or
+//! subsumes the flow's, and gives the flow a [`Verdict`]. It also reports
+//! dangerous permissions whose data the policy never mentions and
+//! third-party organizations contacted that the policy never names.
+//! Findings read like compiler diagnostics: a stable code, a severity, a
+//! message, and labelled evidence.
+
+use crate::extract::{Actor, Practice};
+use crate::observe::{Destination, Flow, FlowSource, Observation};
+use crate::ontology::Ontologies;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// How well the policy discloses one flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// A statement names this data type and this recipient exactly.
+    Clear,
+    /// Only broader terms cover it ("personal information", "third parties").
+    Vague,
+    /// Nothing in the policy covers it.
+    Omitted,
+    /// Only negative statements cover it ("we do not share your location").
+    Incorrect,
+    /// Both positive and negative statements cover it.
+    Ambiguous,
+}
+
+impl Verdict {
+    /// All verdicts, best first.
+    pub const ALL: [Verdict; 5] = [Verdict::Clear, Verdict::Vague, Verdict::Omitted, Verdict::Incorrect, Verdict::Ambiguous];
+
+    /// The lower-case name used in JSON and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Clear => "clear",
+            Verdict::Vague => "vague",
+            Verdict::Omitted => "omitted",
+            Verdict::Incorrect => "incorrect",
+            Verdict::Ambiguous => "ambiguous",
+        }
+    }
+}
+
+/// How serious a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Error,
+    Warning,
+    Note,
+}
+
+impl Severity {
+    /// The lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "note",
+        }
+    }
+}
+
+/// The kind of a finding; each has a stable code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FindingKind {
+    OmittedFlow,
+    IncorrectFlow,
+    AmbiguousFlow,
+    VagueFlow,
+    UndisclosedPermission,
+    UndisclosedRecipient,
+}
+
+impl FindingKind {
+    /// All kinds, by code.
+    pub const ALL: [FindingKind; 6] = [
+        FindingKind::OmittedFlow,
+        FindingKind::IncorrectFlow,
+        FindingKind::AmbiguousFlow,
+        FindingKind::VagueFlow,
+        FindingKind::UndisclosedPermission,
+        FindingKind::UndisclosedRecipient,
+    ];
+
+    /// The stable code (`CND001` ...).
+    pub fn code(self) -> &'static str {
+        match self {
+            FindingKind::OmittedFlow => "CND001",
+            FindingKind::IncorrectFlow => "CND002",
+            FindingKind::AmbiguousFlow => "CND003",
+            FindingKind::VagueFlow => "CND004",
+            FindingKind::UndisclosedPermission => "CND010",
+            FindingKind::UndisclosedRecipient => "CND011",
+        }
+    }
+
+    /// The name used by `--fail-on`.
+    pub fn name(self) -> &'static str {
+        match self {
+            FindingKind::OmittedFlow => "omitted",
+            FindingKind::IncorrectFlow => "incorrect",
+            FindingKind::AmbiguousFlow => "ambiguous",
+            FindingKind::VagueFlow => "vague",
+            FindingKind::UndisclosedPermission => "undisclosed-permission",
+            FindingKind::UndisclosedRecipient => "undisclosed-recipient",
+        }
+    }
+
+    /// Default severity.
+    pub fn severity(self) -> Severity {
+        match self {
+            FindingKind::OmittedFlow | FindingKind::IncorrectFlow => Severity::Error,
+            FindingKind::AmbiguousFlow | FindingKind::UndisclosedPermission | FindingKind::UndisclosedRecipient => {
+                Severity::Warning
+            }
+            FindingKind::VagueFlow => Severity::Note,
+        }
+    }
+
+    /// Parse a `--fail-on` name or code.
+    pub fn parse(s: &str) -> Option<FindingKind> {
+        FindingKind::ALL.into_iter().find(|k| k.name() == s || k.code().eq_ignore_ascii_case(s))
+    }
+}
+
+/// A piece of evidence attached to a finding.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Label {
+    /// A policy sentence (byte offsets into the normalized policy text).
+    Policy { start: usize, end: usize, text: String, note: String },
+    /// A request in a traffic capture.
+    Request { method: String, url: String, location: String, matched: String, file: String, entry: usize },
+    /// A permission in a manifest.
+    Permission { permission: String, file: String },
+}
+
+/// One diagnostic.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub code: String,
+    pub kind: FindingKind,
+    pub severity: Severity,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_type: Option<String>,
+    /// Recipient: organization id, or host when the organization is unknown, or `first_party`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipient: Option<String>,
+    pub labels: Vec<Label>,
+}
+
+/// One flow with its verdict and the practices behind it (indices into the
+/// practice list).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FlowVerdict {
+    pub flow: Flow,
+    pub verdict: Verdict,
+    pub supporting: Vec<usize>,
+    pub contradicting: Vec<usize>,
+}
+
+/// What the comparison found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Comparison {
+    pub flows: Vec<FlowVerdict>,
+    pub findings: Vec<Finding>,
+}
+
+impl Comparison {
+    /// Number of flows with each verdict.
+    pub fn verdict_counts(&self) -> BTreeMap<Verdict, usize> {
+        let mut counts: BTreeMap<Verdict, usize> = Verdict::ALL.iter().map(|v| (*v, 0)).collect();
+        for f in &self.flows {
+            *counts.entry(f.verdict).or_default() += 1;
+        }
+        counts
+    }
+}
+
+/// What the policy declares, as the compare stage needs it.
+#[derive(Debug, Clone, Default)]
+pub struct Declared<'a> {
+    pub practices: &'a [Practice],
+    /// Organization ids the policy text names anywhere (for undisclosed recipients).
+    pub mentioned_organizations: BTreeSet<String>,
+}
+
+/// How a practice's actor relates to a flow's recipient.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Match {
+    Exact,
+    Broader,
+}
+
+fn actor_covers(actor: &Actor, dest: &Destination, ont: &Ontologies) -> Option<Match> {
+    if dest.first_party {
+        return (*actor == Actor::FirstParty).then_some(Match::Exact);
+    }
+    match actor {
+        Actor::FirstParty => None,
+        Actor::ThirdParty => Some(Match::Broader),
+        Actor::Organization(o) => (dest.organization.as_deref() == Some(o.as_str())).then_some(Match::Exact),
+        Actor::Category(c) => dest.categories.iter().any(|dc| ont.entities.category_subsumes(c, dc)).then_some(Match::Broader),
+    }
+}
+
+fn data_covers(practice_type: &str, flow_type: &str, ont: &Ontologies) -> Option<Match> {
+    if practice_type == flow_type {
+        Some(Match::Exact)
+    } else if ont.data_types.subsumes(practice_type, flow_type) {
+        Some(Match::Broader)
+    } else {
+        None
+    }
+}
+
+/// The verdict of one flow and the practices behind it.
+pub fn judge_flow(flow: &Flow, practices: &[Practice], ont: &Ontologies) -> FlowVerdict {
+    let mut supporting = Vec::new();
+    let mut contradicting = Vec::new();
+    let mut exact = false;
+    for (i, p) in practices.iter().enumerate() {
+        let (Some(a), Some(d)) = (actor_covers(&p.actor, &flow.destination, ont), data_covers(&p.data_type, &flow.data_type, ont))
+        else {
+            continue;
+        };
+        if p.negated {
+            contradicting.push(i);
+        } else {
+            supporting.push(i);
+            exact |= a == Match::Exact && d == Match::Exact;
+        }
+    }
+    let verdict = match (supporting.is_empty(), contradicting.is_empty()) {
+        (true, true) => Verdict::Omitted,
+        (true, false) => Verdict::Incorrect,
+        (false, false) => Verdict::Ambiguous,
+        (false, true) if exact => Verdict::Clear,
+        (false, true) => Verdict::Vague,
+    };
+    FlowVerdict { flow: flow.clone(), verdict, supporting, contradicting }
+}
+
+/// A human name for a recipient.
+pub fn recipient_name(dest: &Destination) -> String {
+    if dest.first_party {
+        format!("the app maker ({})", dest.host)
+    } else {
+        match &dest.organization_name {
+            Some(n) => format!("{n} ({})", dest.host),
+            None => dest.host.clone(),
+        }
+    }
+}
+
+/// A stable key for a recipient: `first_party`, an organization id or the domain.
+pub fn recipient_key(dest: &Destination) -> String {
+    if dest.first_party {
+        "first_party".to_string()
+    } else {
+        dest.organization.clone().unwrap_or_else(|| dest.domain.clone())
+    }
+}
+
+fn flow_label(flow: &Flow) -> Label {
+    match &flow.source {
+        FlowSource::Permission { permission, file } => Label::Permission { permission: permission.clone(), file: file.clone() },
+        FlowSource::Request { method, url, location, matched, file, entry } => Label::Request {
+            method: method.clone(),
+            url: url.clone(),
+            location: location.clone(),
+            matched: matched.clone(),
+            file: file.clone(),
+            entry: *entry,
+        },
+    }
+}
+
+fn policy_label(p: &Practice, note: &str) -> Label {
+    Label::Policy { start: p.evidence.start, end: p.evidence.end, text: p.evidence.text.clone(), note: note.to_string() }
+}
+
+/// Most evidence labels of one kind a finding carries.
+const MAX_LABELS: usize = 5;
+
+/// Compare what the policy declares with what the app was seen to do.
+pub fn compare(declared: &Declared, observed: &Observation, ont: &Ontologies) -> Comparison {
+    let practices = declared.practices;
+    let flows: Vec<FlowVerdict> = observed.flows.iter().map(|f| judge_flow(f, practices, ont)).collect();
+    let mut findings = Vec::new();
+
+    // One finding per (verdict, data type, recipient), with up to MAX_LABELS flows as evidence.
+    let mut groups: BTreeMap<(Verdict, String, String), Vec<&FlowVerdict>> = BTreeMap::new();
+    for fv in &flows {
+        if fv.verdict != Verdict::Clear {
+            groups
+                .entry((fv.verdict, fv.flow.data_type.clone(), recipient_key(&fv.flow.destination)))
+                .or_default()
+                .push(fv);
+        }
+    }
+    for ((verdict, data_type, recipient), members) in groups {
+        let first = members[0];
+        let who = recipient_name(&first.flow.destination);
+        let via = if first.flow.destination.first_party { "accessed by" } else { "sent to" };
+        let (kind, message) = match verdict {
+            Verdict::Omitted => (FindingKind::OmittedFlow, format!("{data_type} {via} {who}, but the policy does not disclose it")),
+            Verdict::Incorrect => (FindingKind::IncorrectFlow, format!("{data_type} {via} {who}, but the policy says it is not")),
+            Verdict::Ambiguous => (
+                FindingKind::AmbiguousFlow,
+                format!("{data_type} {via} {who}; the policy both discloses and denies it"),
+            ),
+            Verdict::Vague => (FindingKind::VagueFlow, format!("{data_type} {via} {who} is disclosed only in broader terms")),
+            Verdict::Clear => continue,
+        };
+        let mut labels: Vec<Label> = members.iter().take(MAX_LABELS).map(|fv| flow_label(&fv.flow)).collect();
+        let mut seen = BTreeSet::new();
+        for &i in first.contradicting.iter().chain(&first.supporting) {
+            let p = &practices[i];
+            if labels.len() >= 2 * MAX_LABELS || !seen.insert((p.evidence.start, p.evidence.end)) {
+                continue;
+            }
+            let note = if p.negated { "denied here" } else { "disclosed here in broader terms" };
+            labels.push(policy_label(p, note));
+        }
+        findings.push(Finding {
+            code: kind.code().to_string(),
+            kind,
+            severity: kind.severity(),
+            message,
+            data_type: Some(data_type),
+            recipient: Some(recipient),
+            labels,
+        });
+    }
+
+    // Dangerous permissions whose data types the policy never mentions.
+    for perm in observed.permissions.iter().filter(|p| p.dangerous && !p.data_types.is_empty()) {
+        let mentioned = perm.data_types.iter().any(|t| {
+            practices.iter().any(|p| ont.data_types.subsumes(&p.data_type, t) || ont.data_types.subsumes(t, &p.data_type))
+        });
+        if !mentioned {
+            let kind = FindingKind::UndisclosedPermission;
+            findings.push(Finding {
+                code: kind.code().to_string(),
+                kind,
+                severity: kind.severity(),
+                message: format!(
+                    "the app requests {} ({}), which the policy never mentions",
+                    perm.name,
+                    perm.data_types.join(", ")
+                ),
+                data_type: perm.data_types.first().cloned(),
+                recipient: Some("first_party".to_string()),
+                labels: vec![Label::Permission { permission: perm.name.clone(), file: perm.file.clone() }],
+            });
+        }
+    }
+
+    // Third-party organizations contacted that the policy never names.
+    let mut contacted: BTreeMap<String, Vec<&crate::observe::Contact>> = BTreeMap::new();
+    for c in &observed.contacts {
+        if let (false, Some(org)) = (c.destination.first_party, &c.destination.organization) {
+            contacted.entry(org.clone()).or_default().push(c);
+        }
+    }
+    for (org, contacts) in contacted {
+        let named = declared.mentioned_organizations.contains(&org)
+            || practices.iter().any(|p| p.actor == Actor::Organization(org.clone()));
+        if named {
+            continue;
+        }
+        let kind = FindingKind::UndisclosedRecipient;
+        let dest = &contacts[0].destination;
+        findings.push(Finding {
+            code: kind.code().to_string(),
+            kind,
+            severity: kind.severity(),
+            message: format!(
+                "the app contacts {} ({} request{}), which the policy never names",
+                dest.organization_name.as_deref().unwrap_or(&org),
+                contacts.len(),
+                if contacts.len() == 1 { "" } else { "s" }
+            ),
+            data_type: None,
+            recipient: Some(org),
+            labels: contacts
+                .iter()
+                .take(MAX_LABELS)
+                .map(|c| Label::Request {
+                    method: c.method.clone(),
+                    url: c.url.clone(),
+                    location: String::new(),
+                    matched: "contact".to_string(),
+                    file: c.file.clone(),
+                    entry: c.entry,
+                })
+                .collect(),
+        });
+    }
+    findings.sort_by(|a, b| a.severity.cmp(&b.severity).then(a.code.cmp(&b.code)).then(a.message.cmp(&b.message)));
+    Comparison { flows, findings }
+}

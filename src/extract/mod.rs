@@ -10,6 +10,7 @@ use crate::policy::PolicyDocument;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+pub mod model;
 pub mod rules;
 
 /// Who a practice is about.
@@ -136,4 +137,18 @@ pub trait Extractor: Send + Sync {
     fn version(&self) -> String;
     /// Extract the practices the policy declares.
     fn extract(&self, doc: &PolicyDocument) -> crate::Result<Vec<Practice>>;
+}
+
+/// Organization ids the policy names anywhere in its text (whether or not
+/// a practice was extracted from that sentence).
+pub fn mentioned_organizations(doc: &PolicyDocument, ont: &crate::ontology::Ontologies) -> std::collections::BTreeSet<String> {
+    use crate::ontology::{EntityMention, EntityOntology};
+    ont.entities
+        .find_mentions(&doc.text)
+        .into_iter()
+        .filter_map(|m| match EntityOntology::split_mention(&m.id) {
+            EntityMention::Organization(o) => Some(o.to_string()),
+            EntityMention::Category(_) => None,
+        })
+        .collect()
 }

@@ -1,0 +1,453 @@
+//! Command-line interface: argument parsing and subcommand dispatch.
+//! Exit codes: 0 nothing at or above `--fail-on`, 1 findings, 2 bad usage or
+//! unreadable input.
+
+use crate::compare::{compare, Declared, FindingKind};
+use crate::extract::model::{locate_model_dir, ModelExtractor};
+use crate::extract::rules::RuleExtractor;
+use crate::extract::{mentioned_organizations, Extractor};
+use crate::observe::{observe, ObserveInputs};
+use crate::ontology::Ontologies;
+use crate::report::{AppReport, ExtractorInfo, Inputs};
+use crate::store::{default_cache_dir, extract_cached, PracticeCache};
+use crate::{Error, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+#[derive(Parser)]
+#[command(name = "candor", version, about = "Checks whether an app does what its privacy policy says")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Compare one app's policy with its manifest and traffic.
+    Check(CheckArgs),
+    /// List the practices a policy declares.
+    Extract(ExtractArgs),
+    /// Print what was observed in manifests and traffic, without a policy.
+    Observe(ObserveArgs),
+    /// Print the shipped ontologies.
+    Ontology {
+        #[command(subcommand)]
+        which: OntologyCmd,
+    },
+    /// Train the extractor model (needs the corpora and the base model).
+    Train(crate::train::cli::TrainArgs),
+    /// Score the model and the rule baseline on held-out sentences.
+    Eval(crate::train::cli::EvalArgs),
+    /// Measure extraction speed and memory on the shipped policies.
+    Bench(crate::train::cli::BenchArgs),
+}
+
+#[derive(Subcommand)]
+enum OntologyCmd {
+    /// The data-type tree.
+    DataTypes {
+        #[arg(long, value_enum, default_value = "json")]
+        format: ListFormat,
+    },
+    /// Entity categories and organizations.
+    Entities {
+        #[arg(long, value_enum, default_value = "json")]
+        format: ListFormat,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum ListFormat {
+    Json,
+    Text,
+}
+
+/// Output formats of `check`.
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ReportFormat {
+    Text,
+    Json,
+    Md,
+}
+
+/// Which extractor to use.
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ExtractorChoice {
+    Model,
+    Rules,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(clap::Args)]
+struct ExtractorArgs {
+    /// Extractor: the NLP model (default) or the rule baseline.
+    #[arg(long, value_enum, default_value = "model")]
+    extractor: ExtractorChoice,
+    /// Model folder (default: models/candor-minilm).
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Cache folder for extracted practices (default: the platform cache dir).
+    #[arg(long)]
+    cache: Option<PathBuf>,
+    /// Do not read or write the cache.
+    #[arg(long)]
+    no_cache: bool,
+}
+
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// An app folder holding the policy, manifest(s), HAR file(s) and device.json.
+    dir: Option<PathBuf>,
+    /// The privacy policy (HTML, Markdown or text).
+    #[arg(long)]
+    policy: Option<PathBuf>,
+    /// AndroidManifest.xml (repeatable).
+    #[arg(long)]
+    manifest: Vec<PathBuf>,
+    /// HAR traffic capture (repeatable).
+    #[arg(long)]
+    traffic: Vec<PathBuf>,
+    /// Device profile: JSON of known identifier values keyed by data type.
+    #[arg(long)]
+    device: Option<PathBuf>,
+    /// A domain that belongs to the app maker (repeatable).
+    #[arg(long = "first-party-domain")]
+    first_party_domain: Vec<String>,
+    #[arg(long, value_enum, default_value = "text")]
+    format: ReportFormat,
+    /// Write the report here instead of standard output.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Finding kinds that make the exit code 1 (comma-separated): omitted,
+    /// incorrect, ambiguous, vague, undisclosed-permission, undisclosed-recipient, all, none.
+    #[arg(long, default_value = "omitted,incorrect")]
+    fail_on: String,
+    #[arg(long, value_enum, default_value = "auto")]
+    color: ColorChoice,
+    #[command(flatten)]
+    extractor: ExtractorArgs,
+}
+
+#[derive(clap::Args)]
+struct ExtractArgs {
+    /// The privacy policy.
+    policy: PathBuf,
+    #[arg(long, value_enum, default_value = "json")]
+    format: ListFormat,
+    #[command(flatten)]
+    extractor: ExtractorArgs,
+}
+
+#[derive(clap::Args)]
+struct ObserveArgs {
+    /// Manifests (.xml) and traffic captures (.har).
+    files: Vec<PathBuf>,
+    #[arg(long)]
+    device: Option<PathBuf>,
+    #[arg(long = "first-party-domain")]
+    first_party_domain: Vec<String>,
+    #[arg(long, value_enum, default_value = "json")]
+    format: ListFormat,
+}
+
+/// Parse the command line and run; returns the exit code.
+pub fn run() -> Result<u8> {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return Ok(code);
+        }
+    };
+    match cli.command {
+        Command::Check(a) => check(a),
+        Command::Extract(a) => extract(a),
+        Command::Observe(a) => observe_cmd(a),
+        Command::Ontology { which } => ontology_cmd(which),
+        Command::Train(a) => crate::train::cli::train(a),
+        Command::Eval(a) => crate::train::cli::eval(a),
+        Command::Bench(a) => crate::train::cli::bench(a),
+    }
+}
+
+/// Write `text` to `out` (a file) or standard output.
+fn emit(text: &str, out: Option<&Path>) -> Result<()> {
+    match out {
+        Some(path) => std::fs::write(path, text).map_err(|e| Error::input(path, crate::error::describe_io(&e))),
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(text.as_bytes())?;
+            stdout.flush()?;
+            Ok(())
+        }
+    }
+}
+
+/// Build the chosen extractor.
+pub fn make_extractor(choice: ExtractorChoice, model: Option<&Path>, ont: &'static Ontologies) -> Result<Box<dyn Extractor>> {
+    match choice {
+        ExtractorChoice::Rules => Ok(Box::new(RuleExtractor::new(ont))),
+        ExtractorChoice::Model => {
+            let dir = match model {
+                Some(d) => d.to_path_buf(),
+                None => locate_model_dir().ok_or_else(|| {
+                    Error::Model("no model found in models/candor-minilm (set --model or CANDOR_MODEL_DIR, or use --extractor rules)".into())
+                })?,
+            };
+            Ok(Box::new(ModelExtractor::load(&dir, ont)?))
+        }
+    }
+}
+
+/// Open the practice cache unless disabled; a cache that cannot be opened
+/// is reported and skipped, never fatal.
+fn open_cache(args: &ExtractorArgs) -> Option<PracticeCache> {
+    if args.no_cache {
+        return None;
+    }
+    let dir = args.cache.clone().unwrap_or_else(default_cache_dir);
+    match PracticeCache::open(&dir) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            eprintln!("candor: warning: cache disabled: {e}");
+            None
+        }
+    }
+}
+
+/// Parse `--fail-on`.
+fn parse_fail_on(s: &str) -> Result<Vec<FindingKind>> {
+    let mut out = Vec::new();
+    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        match part {
+            "none" => {}
+            "all" => out.extend(FindingKind::ALL),
+            _ => out.push(FindingKind::parse(part).ok_or_else(|| {
+                Error::Usage(format!(
+                    "--fail-on: unknown finding kind {part:?} (use omitted, incorrect, ambiguous, vague, undisclosed-permission, undisclosed-recipient, all or none)"
+                ))
+            })?),
+        }
+    }
+    Ok(out)
+}
+
+/// The files of an app folder: policy, manifests, traffic, device profile.
+#[derive(Debug, Default, PartialEq)]
+pub struct AppFiles {
+    pub policy: Option<PathBuf>,
+    pub manifests: Vec<PathBuf>,
+    pub traffic: Vec<PathBuf>,
+    pub device: Option<PathBuf>,
+}
+
+/// Find an app's files in a folder (not recursive): a policy named like
+/// `privacy*`/`policy*` (.md, .html, .htm, .txt), `*AndroidManifest*.xml`,
+/// `*.har`, and `device.json`.
+pub fn find_app_files(dir: &Path) -> Result<AppFiles> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::input(dir, crate::error::describe_io(&e)))?;
+    let mut names: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_file()).collect();
+    names.sort();
+    let mut files = AppFiles::default();
+    for p in names {
+        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("").to_ascii_lowercase();
+        let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+        if (name.contains("privacy") || name.starts_with("policy")) && matches!(ext.as_str(), "md" | "html" | "htm" | "txt") {
+            if files.policy.is_none() {
+                files.policy = Some(p);
+            }
+        } else if name.contains("androidmanifest") && ext == "xml" {
+            files.manifests.push(p);
+        } else if ext == "har" {
+            files.traffic.push(p);
+        } else if name == "device.json" {
+            files.device = Some(p);
+        }
+    }
+    Ok(files)
+}
+
+fn check(a: CheckArgs) -> Result<u8> {
+    let fail_on = parse_fail_on(&a.fail_on)?;
+    let mut files = match &a.dir {
+        Some(dir) => find_app_files(dir)?,
+        None => AppFiles::default(),
+    };
+    if let Some(p) = a.policy {
+        files.policy = Some(p);
+    }
+    files.manifests.extend(a.manifest);
+    files.traffic.extend(a.traffic);
+    if a.device.is_some() {
+        files.device = a.device;
+    }
+    let policy_path = files.policy.clone().ok_or_else(|| match &a.dir {
+        Some(d) => Error::input(d, "no policy file found (expected privacy*.md/.html/.txt); pass --policy"),
+        None => Error::Usage("check needs --policy FILE or an app folder".into()),
+    })?;
+    let ont = crate::ontology::shipped()?;
+    let doc = crate::policy::load_policy(&policy_path)?;
+    let observed = observe(
+        &ObserveInputs {
+            manifests: files.manifests.clone(),
+            traffic: files.traffic.clone(),
+            device: files.device.clone(),
+            first_party_domains: a.first_party_domain.clone(),
+        },
+        ont,
+    )?;
+    let extractor = make_extractor(a.extractor.extractor, a.extractor.model.as_deref(), ont)?;
+    let cache = open_cache(&a.extractor);
+    let (practices, cached) = extract_cached(cache.as_ref(), extractor.as_ref(), &doc)?;
+    let declared = Declared { practices: &practices, mentioned_organizations: mentioned_organizations(&doc, ont) };
+    let comparison = compare(&declared, &observed, ont);
+    let contacted_hosts = {
+        let mut hosts: Vec<&str> = observed.contacts.iter().map(|c| c.destination.host.as_str()).collect();
+        hosts.sort();
+        hosts.dedup();
+        hosts.len()
+    };
+    let show = |p: &Path| p.display().to_string();
+    let report = AppReport::new(
+        observed.package.clone(),
+        Inputs {
+            policy: show(&policy_path),
+            manifests: files.manifests.iter().map(|p| show(p)).collect(),
+            traffic: files.traffic.iter().map(|p| show(p)).collect(),
+            device: files.device.as_deref().map(show),
+        },
+        ExtractorInfo { name: extractor.name().to_string(), version: extractor.version(), cached },
+        practices.clone(),
+        observed.permissions.clone(),
+        contacted_hosts,
+        comparison,
+    );
+    let color = match a.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => a.out.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let text = match a.format {
+        ReportFormat::Text => crate::report::render_text(&report, color),
+        ReportFormat::Json => crate::report::render_json(&report),
+        ReportFormat::Md => crate::report::render_markdown(&report),
+    };
+    emit(&text, a.out.as_deref())?;
+    Ok(if report.fails(&fail_on) { 1 } else { 0 })
+}
+
+fn extract(a: ExtractArgs) -> Result<u8> {
+    let ont = crate::ontology::shipped()?;
+    let doc = crate::policy::load_policy(&a.policy)?;
+    let extractor = make_extractor(a.extractor.extractor, a.extractor.model.as_deref(), ont)?;
+    let cache = open_cache(&a.extractor);
+    let (practices, _) = extract_cached(cache.as_ref(), extractor.as_ref(), &doc)?;
+    let text = match a.format {
+        ListFormat::Json => serde_json::to_string_pretty(&serde_json::json!({
+            "policy": a.policy.display().to_string(),
+            "extractor": extractor.version(),
+            "practices": practices,
+        }))
+        .map_err(|e| Error::Data(e.to_string()))?
+            + "\n",
+        ListFormat::Text => {
+            let mut out = String::new();
+            for p in &practices {
+                out.push_str(&format!(
+                    "{}{} {} {} @{}..{}: {}\n",
+                    if p.negated { "NOT " } else { "" },
+                    p.actor,
+                    p.action,
+                    p.data_type,
+                    p.evidence.start,
+                    p.evidence.end,
+                    p.evidence.text
+                ));
+            }
+            out.push_str(&format!("{} practices from {} sentences\n", practices.len(), doc.sentences.len()));
+            out
+        }
+    };
+    emit(&text, None)?;
+    Ok(0)
+}
+
+fn observe_cmd(a: ObserveArgs) -> Result<u8> {
+    let ont = crate::ontology::shipped()?;
+    let mut inputs =
+        ObserveInputs { manifests: vec![], traffic: vec![], device: a.device, first_party_domains: a.first_party_domain };
+    for f in a.files {
+        let ext = f.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+        match ext.as_str() {
+            "xml" => inputs.manifests.push(f),
+            "har" | "json" => inputs.traffic.push(f),
+            _ => return Err(Error::input(&f, "unknown kind of file (expected a manifest .xml or a .har capture)")),
+        }
+    }
+    let observed = observe(&inputs, ont)?;
+    let text = match a.format {
+        ListFormat::Json => serde_json::to_string_pretty(&observed).map_err(|e| Error::Data(e.to_string()))? + "\n",
+        ListFormat::Text => {
+            let mut out = format!("package: {}\n", observed.package.as_deref().unwrap_or("-"));
+            for p in &observed.permissions {
+                out.push_str(&format!("permission {}{} -> {}\n", p.name, if p.dangerous { " (dangerous)" } else { "" }, p.data_types.join(", ")));
+            }
+            for f in &observed.flows {
+                out.push_str(&format!("flow {} -> {} [{}]\n", f.data_type, crate::compare::recipient_name(&f.destination), f.confidence));
+            }
+            out.push_str(&format!("{} requests observed\n", observed.contacts.len()));
+            out
+        }
+    };
+    emit(&text, None)?;
+    Ok(0)
+}
+
+fn ontology_cmd(which: OntologyCmd) -> Result<u8> {
+    let ont = crate::ontology::shipped()?;
+    let text = match which {
+        OntologyCmd::DataTypes { format: ListFormat::Json } => {
+            let types: Vec<_> = ont
+                .data_types
+                .all()
+                .iter()
+                .map(|t| {
+                    serde_json::json!({"id": t.id, "parent": t.parent, "names": t.names, "permissions": t.permissions, "traffic_keys": t.traffic_keys})
+                })
+                .collect();
+            serde_json::to_string_pretty(&serde_json::json!({ "data_types": types })).map_err(|e| Error::Data(e.to_string()))? + "\n"
+        }
+        OntologyCmd::DataTypes { format: ListFormat::Text } => ont
+            .data_types
+            .all()
+            .iter()
+            .map(|t| format!("{}{} ({})\n", "  ".repeat(ont.data_types.depth(&t.id)), t.id, t.names.join(", ")))
+            .collect(),
+        OntologyCmd::Entities { format: ListFormat::Json } => serde_json::to_string_pretty(&serde_json::json!({
+            "categories": ont.entities.categories(),
+            "organizations": ont.entities.organizations(),
+        }))
+        .map_err(|e| Error::Data(e.to_string()))?
+            + "\n",
+        OntologyCmd::Entities { format: ListFormat::Text } => {
+            let mut out = String::new();
+            for c in ont.entities.categories() {
+                out.push_str(&format!("category {} ({})\n", c.id, c.names.join(", ")));
+            }
+            for o in ont.entities.organizations() {
+                out.push_str(&format!("{} {} [{}] {}\n", o.id, o.name, o.categories.join(","), o.domains.join(" ")));
+            }
+            out
+        }
+    };
+    emit(&text, None)?;
+    Ok(0)
+}

@@ -1,0 +1,138 @@
+//! From per-sentence label probabilities to [`Practice`]s: the model says
+//! whether and how a sentence states a practice and which data groups it
+//! names; the ontologies pin down the exact data types (phrases under a
+//! predicted group) and the named recipients (organizations, categories).
+
+use super::labels::{idx, LabelSpace};
+use crate::extract::{rules::RuleTables, Action, Actor, Evidence, Practice};
+use crate::ontology::{EntityMention, EntityOntology, Ontologies};
+use crate::policy::Sentence;
+
+/// The prefilter: false for sentences that cannot state a data practice
+/// (no practice verb, data noun or recipient word at all). Skipped
+/// sentences are never sent to the encoder.
+pub fn may_state_practice(text: &str) -> bool {
+    RuleTables::shipped().has_practice_cue(text)
+}
+
+/// Threshold of output `i`.
+fn threshold(labels: &LabelSpace, i: usize) -> f32 {
+    labels.thresholds.get(i).copied().unwrap_or(0.5)
+}
+
+/// Practices one sentence states, given its label probabilities.
+pub fn practices(sentence: &Sentence, probs: &[f32], labels: &LabelSpace, ont: &Ontologies) -> Vec<Practice> {
+    let on = |i: usize| probs.get(i).copied().unwrap_or(0.0) >= threshold(labels, i);
+    if !on(idx::PRACTICE) {
+        return Vec::new();
+    }
+    let data = data_types(sentence, probs, labels, ont);
+    if data.is_empty() {
+        return Vec::new();
+    }
+    let actors = actors(sentence, on(idx::FIRST_PARTY), on(idx::THIRD_PARTY), &ont.entities);
+    let predicted: Vec<Action> =
+        Action::ALL.iter().enumerate().filter(|(k, _)| on(idx::ACTIONS + k)).map(|(_, a)| *a).collect();
+    let negated = on(idx::NEGATED);
+    let confidence = probs.get(idx::PRACTICE).copied().unwrap_or(0.0);
+    let evidence = Evidence { start: sentence.start, end: sentence.end, text: sentence.text.clone() };
+    let mut out = Vec::new();
+    for actor in &actors {
+        for action in actions_for(actor, &predicted) {
+            for (data_type, phrase) in &data {
+                out.push(Practice {
+                    actor: actor.clone(),
+                    action,
+                    data_type: data_type.clone(),
+                    negated,
+                    evidence: evidence.clone(),
+                    data_phrase: phrase.clone(),
+                    confidence,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Data types the sentence names: ontology phrases whose data group the
+/// model predicts (a phrase lowers the bar to half the threshold), plus the
+/// group's own type for a predicted group with no phrase under it.
+fn data_types(sentence: &Sentence, probs: &[f32], labels: &LabelSpace, ont: &Ontologies) -> Vec<(String, Option<Evidence>)> {
+    let dt = &ont.data_types;
+    let group_prob = |g: usize| probs.get(idx::GROUPS + g).copied().unwrap_or(0.0);
+    let group_on = |g: usize, factor: f32| group_prob(g) >= threshold(labels, idx::GROUPS + g) * factor;
+    let mut out: Vec<(String, Option<Evidence>)> = Vec::new();
+    let mut covered = vec![false; labels.groups.len()];
+    for m in dt.find_phrases(&sentence.text) {
+        // The most specific predicted group above this type decides.
+        let groups: Vec<usize> =
+            (0..labels.groups.len()).filter(|&g| dt.subsumes(&labels.groups[g].data_type, &m.id)).collect();
+        let best = groups.iter().copied().max_by_key(|&g| dt.depth(&labels.groups[g].data_type));
+        let keep = match best {
+            Some(g) => group_on(g, 0.5) || groups.iter().any(|&g| group_on(g, 1.0)),
+            None => false,
+        };
+        if keep {
+            for g in groups {
+                covered[g] = true;
+            }
+            if !out.iter().any(|(id, _)| *id == m.id) {
+                out.push((
+                    m.id.clone(),
+                    Some(Evidence {
+                        start: sentence.start + m.start,
+                        end: sentence.start + m.end,
+                        text: sentence.text[m.start..m.end].to_string(),
+                    }),
+                ));
+            }
+        }
+    }
+    for (g, group) in labels.groups.iter().enumerate() {
+        if group_on(g, 1.0) && !covered[g] && dt.contains(&group.data_type) && !out.iter().any(|(id, _)| *id == group.data_type) {
+            out.push((group.data_type.clone(), None));
+        }
+    }
+    out
+}
+
+/// Actors: the first party when predicted; for a third-party sentence the
+/// organizations and categories it names, or third parties in general.
+fn actors(sentence: &Sentence, first: bool, third: bool, entities: &EntityOntology) -> Vec<Actor> {
+    let mut out = Vec::new();
+    if third {
+        for m in entities.find_mentions(&sentence.text) {
+            let actor = match EntityOntology::split_mention(&m.id) {
+                EntityMention::Category("third_party") => Actor::ThirdParty,
+                EntityMention::Category(c) => Actor::Category(c.to_string()),
+                EntityMention::Organization(o) => Actor::Organization(o.to_string()),
+            };
+            if !out.contains(&actor) {
+                out.push(actor);
+            }
+        }
+        if out.is_empty() {
+            out.push(Actor::ThirdParty);
+        }
+    }
+    if first || out.is_empty() {
+        out.insert(0, Actor::FirstParty);
+    }
+    out
+}
+
+/// The predicted actions that fit the actor (the first party collects, uses
+/// and retains; a third party receives: share, sell, collect), or the
+/// actor's default action when none fits.
+fn actions_for(actor: &Actor, predicted: &[Action]) -> Vec<Action> {
+    let fits = |a: &Action| match actor {
+        Actor::FirstParty => matches!(a, Action::Collect | Action::Use | Action::Retain),
+        _ => matches!(a, Action::Share | Action::Sell | Action::Collect),
+    };
+    let mut out: Vec<Action> = predicted.iter().copied().filter(fits).collect();
+    if out.is_empty() {
+        out.push(if *actor == Actor::FirstParty { Action::Collect } else { Action::Share });
+    }
+    out
+}

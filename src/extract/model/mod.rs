@@ -1,0 +1,162 @@
+//! The NLP extractor: a fine-tuned all-MiniLM-L6-v2 encoder with a
+//! multi-label head that reads each sentence and says whether it states a
+//! data practice, who the actor is, which actions, whether it is negated,
+//! and which data groups it names. [`decode`] turns those per-sentence
+//! predictions into [`Practice`]s using the ontologies for the exact data
+//! types and organizations the sentence names.
+//!
+//! Files in the model folder: `config.json` (BERT config),
+//! `model.safetensors` (encoder + head, f16), `tokenizer.json`,
+//! `labels.json` ([`LabelSpace`]).
+
+pub mod decode;
+pub mod encoder;
+pub mod head;
+pub mod labels;
+pub mod tokenize;
+
+use crate::extract::{Extractor, Practice};
+use crate::ontology::Ontologies;
+use crate::policy::PolicyDocument;
+use candle_core::{DType, Device, Tensor};
+use candle_nn::VarBuilder;
+use candle_transformers::models::bert::{BertModel, Config};
+use head::Head;
+pub use labels::LabelSpace;
+use std::path::{Path, PathBuf};
+use tokenize::SentenceTokenizer;
+
+/// Sentences per encoder batch.
+pub const BATCH_SIZE: usize = 32;
+
+/// The folder of the shipped model, relative to the repository root.
+pub const DEFAULT_MODEL_DIR: &str = "models/candor-minilm";
+
+/// Where to find the model: `$CANDOR_MODEL_DIR`, then `models/candor-minilm`
+/// under the current directory, then beside the executable's repository
+/// (`target/release/../../models/...`), then the source tree it was built from.
+pub fn locate_model_dir() -> Option<PathBuf> {
+    if let Ok(dir) = std::env::var("CANDOR_MODEL_DIR") {
+        return Some(PathBuf::from(dir));
+    }
+    let mut candidates = vec![PathBuf::from(DEFAULT_MODEL_DIR)];
+    if let Ok(exe) = std::env::current_exe() {
+        for anc in exe.ancestors().skip(1).take(4) {
+            candidates.push(anc.join(DEFAULT_MODEL_DIR));
+        }
+    }
+    candidates.push(Path::new(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_MODEL_DIR));
+    candidates.into_iter().find(|c| c.join("model.safetensors").is_file())
+}
+
+/// Encoder + head, loaded for inference.
+pub struct SentenceClassifier {
+    bert: BertModel,
+    head: Head,
+    tokenizer: SentenceTokenizer,
+    pub labels: LabelSpace,
+    device: Device,
+}
+
+fn model_err(e: candle_core::Error) -> crate::Error {
+    crate::Error::Model(e.to_string())
+}
+
+impl SentenceClassifier {
+    /// Load the model folder (weights memory-mapped).
+    pub fn load(dir: &Path) -> crate::Result<Self> {
+        let device = Device::Cpu;
+        let config_path = dir.join("config.json");
+        let config: Config = serde_json::from_str(
+            &std::fs::read_to_string(&config_path)
+                .map_err(|e| crate::Error::Model(format!("{}: {e}", config_path.display())))?,
+        )
+        .map_err(|e| crate::Error::Model(format!("{}: {e}", config_path.display())))?;
+        let labels = LabelSpace::load(&dir.join("labels.json"))?;
+        let weights = dir.join("model.safetensors");
+        if !weights.is_file() {
+            return Err(crate::Error::Model(format!("{}: no such file", weights.display())));
+        }
+        // SAFETY: the weights file is opened read-only and not modified while mapped.
+        let vb = unsafe { VarBuilder::from_mmaped_safetensors(&[weights], DType::F32, &device) }.map_err(model_err)?;
+        let bert = BertModel::load(vb.clone(), &config).map_err(model_err)?;
+        let head = Head::load(vb.pp("head"), config.hidden_size, labels.len()).map_err(model_err)?;
+        let tokenizer = SentenceTokenizer::load(&dir.join("tokenizer.json"))?;
+        Ok(SentenceClassifier { bert, head, tokenizer, labels, device })
+    }
+
+    /// The tokenizer (for token counts in benchmarks).
+    pub fn tokenizer(&self) -> &SentenceTokenizer {
+        &self.tokenizer
+    }
+
+    /// Label probabilities for each text, in input order. Texts are sorted
+    /// by length into batches so padding stays small.
+    pub fn predict(&self, texts: &[&str]) -> crate::Result<Vec<Vec<f32>>> {
+        let mut order: Vec<usize> = (0..texts.len()).collect();
+        order.sort_by_key(|&i| texts[i].len());
+        let mut out = vec![Vec::new(); texts.len()];
+        for chunk in order.chunks(BATCH_SIZE) {
+            let batch_texts: Vec<&str> = chunk.iter().map(|&i| texts[i]).collect();
+            let probs = self.predict_batch(&batch_texts)?;
+            for (&i, p) in chunk.iter().zip(probs) {
+                out[i] = p;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Probabilities for one batch exactly as given (no sorting); for benchmarks.
+    pub fn predict_unsorted(&self, texts: &[&str]) -> crate::Result<Vec<Vec<f32>>> {
+        self.predict_batch(texts)
+    }
+
+    fn predict_batch(&self, texts: &[&str]) -> crate::Result<Vec<Vec<f32>>> {
+        let batch = self.tokenizer.encode_batch(texts, &self.device)?;
+        let hidden = self.bert.forward(&batch.input_ids, &batch.type_ids, Some(&batch.mask)).map_err(model_err)?;
+        let pooled = encoder::mean_pool(&hidden, &batch.mask).map_err(model_err)?;
+        let logits = self.head.forward(&pooled).map_err(model_err)?;
+        let probs = candle_nn::ops::sigmoid(&logits).map_err(model_err)?;
+        probs.to_dtype(DType::F32).and_then(|p: Tensor| p.to_vec2::<f32>()).map_err(model_err)
+    }
+}
+
+/// The default extractor: the model plus the ontologies for decoding.
+pub struct ModelExtractor {
+    classifier: SentenceClassifier,
+    ontologies: &'static Ontologies,
+}
+
+impl ModelExtractor {
+    /// Load the model from `dir`.
+    pub fn load(dir: &Path, ontologies: &'static Ontologies) -> crate::Result<Self> {
+        Ok(ModelExtractor { classifier: SentenceClassifier::load(dir)?, ontologies })
+    }
+
+    /// The classifier inside.
+    pub fn classifier(&self) -> &SentenceClassifier {
+        &self.classifier
+    }
+}
+
+impl Extractor for ModelExtractor {
+    fn name(&self) -> &str {
+        "model"
+    }
+
+    fn version(&self) -> String {
+        format!("model:{}", self.classifier.labels.version)
+    }
+
+    fn extract(&self, doc: &PolicyDocument) -> crate::Result<Vec<Practice>> {
+        let candidates: Vec<usize> =
+            (0..doc.sentences.len()).filter(|&i| decode::may_state_practice(&doc.sentences[i].text)).collect();
+        let texts: Vec<&str> = candidates.iter().map(|&i| doc.sentences[i].text.as_str()).collect();
+        let probs = self.classifier.predict(&texts)?;
+        let mut practices = Vec::new();
+        for (&i, p) in candidates.iter().zip(&probs) {
+            practices.extend(decode::practices(&doc.sentences[i], p, &self.classifier.labels, self.ontologies));
+        }
+        Ok(practices)
+    }
+}

@@ -1,0 +1,210 @@
+//! `candor train`, `candor eval` and `candor bench`.
+
+use super::dataset::{opp115_examples, read_jsonl, write_jsonl, Split};
+use super::eval::{evaluate, markdown_table};
+use super::trainer::{train as run_training, TrainConfig};
+use crate::extract::model::decode::may_state_practice;
+use crate::extract::model::{locate_model_dir, SentenceClassifier};
+use crate::extract::rules::RuleExtractor;
+use crate::{Error, Result};
+use std::path::{Path, PathBuf};
+
+/// Held-out evaluation sentences shipped with the repository.
+pub const DEFAULT_EVAL_SET: &str = "tests/fixtures/eval/opp115_heldout.jsonl";
+
+#[derive(clap::Args)]
+pub struct TrainArgs {
+    /// Folder of the annotated corpora (holds opp115/).
+    #[arg(long, default_value = "../shared/data/corpora")]
+    corpus: PathBuf,
+    /// Base encoder folder (all-MiniLM-L6-v2: config.json, model.safetensors, tokenizer.json).
+    #[arg(long)]
+    base: PathBuf,
+    /// Output model folder.
+    #[arg(long, default_value = "models/candor-minilm")]
+    out: PathBuf,
+    /// Where to write the held-out test sentences.
+    #[arg(long, default_value = DEFAULT_EVAL_SET)]
+    eval_out: PathBuf,
+    #[arg(long, default_value_t = 4)]
+    epochs: usize,
+    /// Top encoder layers to fine-tune.
+    #[arg(long, default_value_t = 2)]
+    trainable_layers: usize,
+    #[arg(long, default_value_t = 32)]
+    batch_size: usize,
+    #[arg(long, default_value_t = 1e-4)]
+    lr_encoder: f64,
+    #[arg(long, default_value_t = 1e-3)]
+    lr_head: f64,
+    #[arg(long, default_value_t = 13)]
+    seed: u64,
+    /// Only prepare the data splits, do not train.
+    #[arg(long)]
+    prepare_only: bool,
+    /// Version string written into labels.json.
+    #[arg(long, default_value = "candor-minilm-1")]
+    version: String,
+}
+
+#[derive(clap::Args)]
+pub struct EvalArgs {
+    /// Labelled sentences (JSONL).
+    #[arg(long, default_value = DEFAULT_EVAL_SET)]
+    data: PathBuf,
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Output: md (table) or json.
+    #[arg(long, default_value = "md")]
+    format: String,
+}
+
+#[derive(clap::Args)]
+pub struct BenchArgs {
+    /// Policies to extract from (files or folders).
+    #[arg(default_value = "policies")]
+    inputs: Vec<PathBuf>,
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Also time the plain pipeline (every sentence, input order, no dedup).
+    #[arg(long)]
+    compare_plain: bool,
+}
+
+fn model_dir(arg: Option<&Path>) -> Result<PathBuf> {
+    match arg {
+        Some(p) => Ok(p.to_path_buf()),
+        None => locate_model_dir().ok_or_else(|| Error::Model("no model found in models/candor-minilm; pass --model".into())),
+    }
+}
+
+/// `candor train`.
+pub fn train(a: TrainArgs) -> Result<u8> {
+    let opp = a.corpus.join("opp115");
+    eprintln!("reading {}", opp.display());
+    let all = opp115_examples(&opp)?;
+    let pick = |s: Split| all.iter().filter(|(sp, _)| *sp == s).map(|(_, e)| e.clone()).collect::<Vec<_>>();
+    let (tr, va, te) = (pick(Split::Train), pick(Split::Validation), pick(Split::Test));
+    let policies = |v: &[super::dataset::Example]| {
+        let mut p: Vec<&str> = v.iter().map(|e| e.policy.as_str()).collect();
+        p.sort();
+        p.dedup();
+        p.len()
+    };
+    eprintln!(
+        "sentences: train {} ({} policies), validation {} ({}), test {} ({})",
+        tr.len(),
+        policies(&tr),
+        va.len(),
+        policies(&va),
+        te.len(),
+        policies(&te)
+    );
+    write_jsonl(&a.eval_out, &te)?;
+    eprintln!("wrote held-out test set to {}", a.eval_out.display());
+    if a.prepare_only {
+        return Ok(0);
+    }
+    let cfg = TrainConfig {
+        base: a.base,
+        train: tr,
+        validation: va,
+        out: a.out.clone(),
+        epochs: a.epochs,
+        trainable_layers: a.trainable_layers,
+        batch_size: a.batch_size,
+        lr_encoder: a.lr_encoder,
+        lr_head: a.lr_head,
+        seed: a.seed,
+        version: a.version,
+    };
+    run_training(&cfg)?;
+    eprintln!("model written to {}", a.out.display());
+    Ok(0)
+}
+
+/// `candor eval`.
+pub fn eval(a: EvalArgs) -> Result<u8> {
+    let ont = crate::ontology::shipped()?;
+    let classifier = SentenceClassifier::load(&model_dir(a.model.as_deref())?)?;
+    let examples = read_jsonl(&a.data)?;
+    let report = evaluate(&classifier, &RuleExtractor::new(ont), ont, &examples)?;
+    let text = if a.format == "json" {
+        serde_json::to_string_pretty(&report).map_err(|e| Error::Data(e.to_string()))? + "\n"
+    } else {
+        markdown_table(&report)
+    };
+    print!("{text}");
+    Ok(0)
+}
+
+/// Peak resident set size of this process in MiB (Linux), if known.
+pub fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// Policy files under the inputs (folders are read one level deep).
+fn policy_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for i in inputs {
+        if i.is_dir() {
+            let mut v: Vec<PathBuf> = std::fs::read_dir(i)
+                .map_err(|e| Error::input(i, e))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| crate::policy::format_from_extension(p).is_some())
+                .collect();
+            v.sort();
+            out.extend(v);
+        } else {
+            out.push(i.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// `candor bench`: sentences/s, tokens/s, policies/s and peak RSS.
+pub fn bench(a: BenchArgs) -> Result<u8> {
+    let classifier = SentenceClassifier::load(&model_dir(a.model.as_deref())?)?;
+    let files = policy_files(&a.inputs)?;
+    let docs: Vec<_> = files.iter().map(|f| crate::policy::load_policy(f)).collect::<Result<_>>()?;
+    let sentences: Vec<&str> = docs.iter().flat_map(|d| d.sentences.iter().map(|s| s.text.as_str())).collect();
+    let tokens: usize = sentences.iter().map(|s| classifier.tokenizer().count_tokens(s).unwrap_or(0)).sum();
+    println!("{} policies, {} sentences, {} tokens", docs.len(), sentences.len(), tokens);
+    // candor's pipeline: dedup, prefilter, length-sorted batches.
+    let started = std::time::Instant::now();
+    let mut unique: Vec<&str> = sentences.clone();
+    unique.sort();
+    unique.dedup();
+    let kept: Vec<&str> = unique.into_iter().filter(|s| may_state_practice(s)).collect();
+    classifier.predict(&kept)?;
+    let t = started.elapsed().as_secs_f64();
+    println!(
+        "candor pipeline: {:.2}s, {:.1} sentences/s, {:.0} tokens/s, {:.2} policies/s ({} sentences encoded after dedup and prefilter)",
+        t,
+        sentences.len() as f64 / t,
+        tokens as f64 / t,
+        docs.len() as f64 / t,
+        kept.len()
+    );
+    if a.compare_plain {
+        let started = std::time::Instant::now();
+        for chunk in sentences.chunks(crate::extract::model::BATCH_SIZE) {
+            classifier.predict_unsorted(chunk)?;
+        }
+        let t = started.elapsed().as_secs_f64();
+        println!(
+            "plain encoder (every sentence, input order, batch {}): {:.2}s, {:.1} sentences/s, {:.0} tokens/s",
+            crate::extract::model::BATCH_SIZE,
+            t,
+            sentences.len() as f64 / t,
+            tokens as f64 / t
+        );
+    }
+    if let Some(rss) = peak_rss_mib() {
+        println!("peak RSS: {rss:.0} MiB");
+    }
+    Ok(0)
+}

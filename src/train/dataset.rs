@@ -1,0 +1,244 @@
+//! Training and evaluation examples: one sentence with the names of the
+//! labels that hold for it, derived from the OPP-115 consolidated
+//! annotations and split by policy.
+
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
+
+/// One labelled sentence.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Example {
+    /// The policy the sentence comes from (splits never share a policy).
+    pub policy: String,
+    pub text: String,
+    /// Names of the labels that hold (`practice`, `first_party`, `group:location`, ...).
+    pub labels: Vec<String>,
+}
+
+/// Which split a policy belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Split {
+    Train,
+    Validation,
+    Test,
+}
+
+/// Assign a policy to a split from a stable hash of its name: 20% test,
+/// 10% validation, 70% train.
+pub fn split_of(policy: &str) -> Split {
+    // FNV-1a: stable across platforms and Rust versions.
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in policy.bytes() {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    match h % 10 {
+        0 | 1 => Split::Test,
+        2 => Split::Validation,
+        _ => Split::Train,
+    }
+}
+
+/// Read examples from a JSONL file.
+pub fn read_jsonl(path: &Path) -> crate::Result<Vec<Example>> {
+    let text = std::fs::read_to_string(path).map_err(|e| crate::Error::input(path, crate::error::describe_io(&e)))?;
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| serde_json::from_str(l).map_err(|e| crate::Error::input(path, format!("line {}: {e}", i + 1))))
+        .collect()
+}
+
+/// Write examples as JSONL.
+pub fn write_jsonl(path: &Path, examples: &[Example]) -> crate::Result<()> {
+    let mut out = String::new();
+    for e in examples {
+        out.push_str(&serde_json::to_string(e).map_err(|e| crate::Error::Data(e.to_string()))?);
+        out.push('\n');
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(path, out).map_err(|e| crate::Error::input(path, e))
+}
+
+/// Annotators that must agree before a label counts for a sentence.
+const MIN_VOTES: usize = 2;
+
+/// Map an OPP-115 "Personal Information Type" value to a data-group label.
+fn group_of(value: &str) -> Option<&'static str> {
+    Some(match value {
+        "Contact" => "contact",
+        "Location" => "location",
+        "Computer information" => "computer_info",
+        "Cookies and tracking elements" => "cookies_tracking",
+        "IP address and device IDs" => "ip_device_ids",
+        "Demographic" => "demographic",
+        "Financial" => "financial",
+        "Health" => "health",
+        "Personal identifier" => "personal_identifier",
+        "Social media data" => "social_media",
+        "Survey data" => "survey",
+        "User online activities" => "online_activity",
+        "User profile" | "User Profile" => "user_profile",
+        "Generic personal information" => "generic",
+        _ => return None,
+    })
+}
+
+const FPCU: &str = "First Party Collection/Use";
+const TPSC: &str = "Third Party Sharing/Collection";
+const RETENTION: &str = "Data Retention";
+
+/// One attribute of an annotation: its name, value and span in the segment.
+struct Attribute {
+    name: String,
+    value: String,
+    span: Option<(usize, usize)>,
+}
+
+/// Labels one annotation gives to a sentence spanning `range` of the segment.
+fn labels_for(category: &str, attrs: &[Attribute], range: (usize, usize), text: &str) -> Vec<String> {
+    let overlaps = |span: Option<(usize, usize)>| span.is_some_and(|(s, e)| s < range.1 && e > range.0);
+    if !matches!(category, FPCU | TPSC | RETENTION) || !attrs.iter().any(|a| overlaps(a.span)) {
+        return Vec::new();
+    }
+    let value = |name: &str| attrs.iter().find(|a| a.name == name).map(|a| a.value.as_str()).unwrap_or("");
+    let mut out = vec!["practice".to_string()];
+    match category {
+        FPCU => {
+            out.push("first_party".into());
+            out.push("collect".into());
+        }
+        TPSC => {
+            out.push("third_party".into());
+            match value("Action Third Party") {
+                "Collect on first party website/app" | "Track on first party website/app" => out.push("collect".into()),
+                _ => out.push("share".into()),
+            }
+            let lower = text.to_ascii_lowercase();
+            if ["sell", "sold", "selling", "rent ", "rented", "renting", "trade "].iter().any(|w| lower.contains(w)) {
+                out.push("sell".into());
+            }
+        }
+        _ => {
+            out.push("first_party".into());
+            out.push("retain".into());
+        }
+    }
+    if value("Does/Does Not") == "Does Not" {
+        out.push("negated".into());
+    }
+    for a in attrs {
+        if a.name == "Purpose" && a.value != "Unspecified" && overlaps(a.span) {
+            out.push("use".into());
+        }
+        if a.name == "Personal Information Type" && overlaps(a.span) {
+            if let Some(g) = group_of(&a.value) {
+                out.push(format!("group:{g}"));
+            }
+        }
+    }
+    out
+}
+
+/// Replace HTML tags with spaces of the same length, so offsets hold.
+fn blank_tags(segment: &str) -> String {
+    let mut out = String::with_capacity(segment.len());
+    let mut in_tag = false;
+    for c in segment.chars() {
+        if c == '<' {
+            in_tag = true;
+        }
+        if in_tag {
+            out.extend(std::iter::repeat_n(' ', c.len_utf8()));
+        } else {
+            out.push(c);
+        }
+        if c == '>' {
+            in_tag = false;
+        }
+    }
+    out
+}
+
+/// Decode the few HTML entities OPP-115 segments use and collapse whitespace.
+fn clean_sentence(s: &str) -> String {
+    let s = s
+        .replace("&nbsp;", " ")
+        .replace("&amp;", "&")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">");
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Build labelled sentences from the OPP-115 corpus folder
+/// (`sanitized_policies/*.html` and
+/// `consolidation/threshold-0.75-overlap-similarity/*.csv`).
+pub fn opp115_examples(dir: &Path) -> crate::Result<Vec<(Split, Example)>> {
+    let ann_dir = dir.join("consolidation/threshold-0.75-overlap-similarity");
+    let mut names: Vec<String> = std::fs::read_dir(&ann_dir)
+        .map_err(|e| crate::Error::input(&ann_dir, e))?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().to_str().and_then(|n| n.strip_suffix(".csv")).map(String::from))
+        .collect();
+    names.sort();
+    let mut out = Vec::new();
+    for name in names {
+        let html_path = dir.join("sanitized_policies").join(format!("{name}.html"));
+        let html = std::fs::read_to_string(&html_path).map_err(|e| crate::Error::input(&html_path, e))?;
+        let segments: Vec<String> = html.split("|||").map(blank_tags).collect();
+        // segment -> annotations (annotator, category, attributes)
+        let mut by_segment: HashMap<usize, Vec<(String, String, Vec<Attribute>)>> = HashMap::new();
+        let csv_path = ann_dir.join(format!("{name}.csv"));
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_path(&csv_path)
+            .map_err(|e| crate::Error::input(&csv_path, e))?;
+        for row in reader.records() {
+            let row = row.map_err(|e| crate::Error::input(&csv_path, e))?;
+            let (Some(annotator), Some(seg), Some(category), Some(json)) = (row.get(2), row.get(4), row.get(5), row.get(6))
+            else {
+                continue;
+            };
+            let Ok(seg) = seg.parse::<usize>() else { continue };
+            let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(json) else { continue };
+            let attrs = map
+                .iter()
+                .map(|(k, v)| {
+                    let s = v.get("startIndexInSegment").and_then(|x| x.as_i64()).unwrap_or(-1);
+                    let e = v.get("endIndexInSegment").and_then(|x| x.as_i64()).unwrap_or(-1);
+                    Attribute {
+                        name: k.clone(),
+                        value: v.get("value").and_then(|x| x.as_str()).unwrap_or("").to_string(),
+                        span: (s >= 0 && e > s).then_some((s as usize, e as usize)),
+                    }
+                })
+                .collect();
+            by_segment.entry(seg).or_default().push((annotator.to_string(), category.to_string(), attrs));
+        }
+        let split = split_of(&name);
+        for (si, segment) in segments.iter().enumerate() {
+            let anns = by_segment.get(&si);
+            for (s, e) in crate::policy::split_sentences(segment) {
+                let text = clean_sentence(&segment[s..e]);
+                if text.split_whitespace().count() < 3 {
+                    continue;
+                }
+                let mut votes: BTreeMap<String, BTreeSet<&str>> = BTreeMap::new();
+                for (annotator, category, attrs) in anns.into_iter().flatten() {
+                    for label in labels_for(category, attrs, (s, e), &text) {
+                        votes.entry(label).or_default().insert(annotator);
+                    }
+                }
+                let labels = votes.into_iter().filter(|(_, v)| v.len() >= MIN_VOTES).map(|(k, _)| k).collect();
+                out.push((split, Example { policy: name.clone(), text, labels }));
+            }
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,165 @@
+//! Evaluation: per-label precision/recall/F1 of the model and of the rule
+//! baseline on the same held-out sentences, side by side.
+
+use super::dataset::Example;
+use super::metrics::{score_sets, LabelScore};
+use crate::extract::model::decode::may_state_practice;
+use crate::extract::model::labels::{idx, LabelSpace};
+use crate::extract::model::SentenceClassifier;
+use crate::extract::rules::RuleExtractor;
+use crate::extract::{Action, Actor};
+use crate::ontology::Ontologies;
+use serde::Serialize;
+
+/// Headline figures.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub model_data_group_macro_f1: f64,
+    pub baseline_data_group_macro_f1: f64,
+    pub model_negation_f1: f64,
+    pub baseline_negation_f1: f64,
+    pub model_practice_f1: f64,
+    pub baseline_practice_f1: f64,
+    /// Share of gold practice sentences the prefilter lets through.
+    pub prefilter_practice_recall: f64,
+    /// Share of all sentences the prefilter lets through.
+    pub prefilter_kept: f64,
+}
+
+/// The full evaluation.
+#[derive(Debug, Clone, Serialize)]
+pub struct EvalReport {
+    pub examples: usize,
+    pub policies: usize,
+    pub model: Vec<LabelScore>,
+    pub baseline: Vec<LabelScore>,
+    pub summary: Summary,
+}
+
+/// Label names the model predicts for one sentence.
+pub fn model_labels(probs: &[f32], space: &LabelSpace) -> Vec<String> {
+    space
+        .names()
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| probs.get(*i).copied().unwrap_or(0.0) >= space.thresholds.get(*i).copied().unwrap_or(0.5))
+        .map(|(_, n)| n)
+        .collect()
+}
+
+/// Label names the rule baseline gives one sentence, in the model's label space.
+pub fn baseline_labels(rules: &RuleExtractor, text: &str, space: &LabelSpace, ont: &Ontologies) -> Vec<String> {
+    let Some(r) = rules.read(text) else { return Vec::new() };
+    let mut out = vec!["practice".to_string()];
+    if r.actors.contains(&Actor::FirstParty) {
+        out.push("first_party".into());
+    }
+    if r.actors.iter().any(|a| *a != Actor::FirstParty) {
+        out.push("third_party".into());
+    }
+    for a in Action::ALL {
+        if r.actions.contains(&a) {
+            out.push(a.as_str().to_string());
+        }
+    }
+    if r.negated {
+        out.push("negated".into());
+    }
+    let dt = &ont.data_types;
+    for (id, _, _) in &r.data_types {
+        // The most specific group above the phrase's type.
+        let best = space
+            .groups
+            .iter()
+            .filter(|g| dt.subsumes(&g.data_type, id))
+            .max_by_key(|g| dt.depth(&g.data_type));
+        if let Some(g) = best {
+            let label = format!("group:{}", g.name);
+            if !out.contains(&label) {
+                out.push(label);
+            }
+        }
+    }
+    out
+}
+
+/// Mean F1 over the labels selected by `pick` that have gold support.
+fn macro_f1(scores: &[LabelScore], pick: impl Fn(&str) -> bool) -> f64 {
+    let f: Vec<f64> = scores.iter().filter(|s| pick(&s.label) && s.support > 0).map(|s| s.f1).collect();
+    if f.is_empty() {
+        0.0
+    } else {
+        f.iter().sum::<f64>() / f.len() as f64
+    }
+}
+
+fn f1_of(scores: &[LabelScore], label: &str) -> f64 {
+    scores.iter().find(|s| s.label == label).map(|s| s.f1).unwrap_or(0.0)
+}
+
+/// Evaluate the model (with its prefilter, as `candor extract` runs it) and
+/// the baseline on `examples`.
+pub fn evaluate(
+    classifier: &SentenceClassifier,
+    rules: &RuleExtractor,
+    ont: &Ontologies,
+    examples: &[Example],
+) -> crate::Result<EvalReport> {
+    let space = &classifier.labels;
+    let names = space.names();
+    let kept: Vec<bool> = examples.iter().map(|e| may_state_practice(&e.text)).collect();
+    let texts: Vec<&str> = examples.iter().zip(&kept).filter(|(_, k)| **k).map(|(e, _)| e.text.as_str()).collect();
+    let mut probs = classifier.predict(&texts)?.into_iter();
+    let model_pred: Vec<Vec<String>> = kept
+        .iter()
+        .map(|&k| if k { probs.next().map(|p| model_labels(&p, space)).unwrap_or_default() } else { Vec::new() })
+        .collect();
+    let base_pred: Vec<Vec<String>> = examples.iter().map(|e| baseline_labels(rules, &e.text, space, ont)).collect();
+    let gold: Vec<Vec<String>> = examples.iter().map(|e| e.labels.clone()).collect();
+    let model = score_sets(&names, &gold, &model_pred);
+    let baseline = score_sets(&names, &gold, &base_pred);
+    let practice_gold = gold.iter().filter(|g| g.iter().any(|l| l == "practice")).count();
+    let practice_kept =
+        gold.iter().zip(&kept).filter(|(g, k)| **k && g.iter().any(|l| l == "practice")).count();
+    let is_group = |l: &str| l.starts_with("group:");
+    let mut policies: Vec<&str> = examples.iter().map(|e| e.policy.as_str()).collect();
+    policies.sort();
+    policies.dedup();
+    let summary = Summary {
+        model_data_group_macro_f1: macro_f1(&model, is_group),
+        baseline_data_group_macro_f1: macro_f1(&baseline, is_group),
+        model_negation_f1: f1_of(&model, names[idx::NEGATED].as_str()),
+        baseline_negation_f1: f1_of(&baseline, names[idx::NEGATED].as_str()),
+        model_practice_f1: f1_of(&model, "practice"),
+        baseline_practice_f1: f1_of(&baseline, "practice"),
+        prefilter_practice_recall: if practice_gold == 0 { 1.0 } else { practice_kept as f64 / practice_gold as f64 },
+        prefilter_kept: kept.iter().filter(|&&k| k).count() as f64 / examples.len().max(1) as f64,
+    };
+    Ok(EvalReport { examples: examples.len(), policies: policies.len(), model, baseline, summary })
+}
+
+/// The side-by-side table as Markdown.
+pub fn markdown_table(report: &EvalReport) -> String {
+    let mut out = String::from("| label | support | model P | model R | model F1 | baseline P | baseline R | baseline F1 |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (mo, ba) in report.model.iter().zip(&report.baseline) {
+        out.push_str(&format!(
+            "| {} | {} | {:.3} | {:.3} | **{:.3}** | {:.3} | {:.3} | {:.3} |\n",
+            mo.label, mo.support, mo.precision, mo.recall, mo.f1, ba.precision, ba.recall, ba.f1
+        ));
+    }
+    let s = &report.summary;
+    out.push_str(&format!(
+        "\nData-group macro-F1: model {:.3}, baseline {:.3}. Negation F1: model {:.3}, baseline {:.3}. Practice F1: model {:.3}, baseline {:.3}.\nPrefilter keeps {:.1}% of sentences and {:.1}% of gold practice sentences. {} sentences from {} held-out policies.\n",
+        s.model_data_group_macro_f1,
+        s.baseline_data_group_macro_f1,
+        s.model_negation_f1,
+        s.baseline_negation_f1,
+        s.model_practice_f1,
+        s.baseline_practice_f1,
+        s.prefilter_kept * 100.0,
+        s.prefilter_practice_recall * 100.0,
+        report.examples,
+        report.policies
+    ));
+    out
+}

@@ -1,0 +1,9 @@
+//! Training and evaluation of the extractor model (`candor train`,
+//! `candor eval`): dataset preparation from the annotated corpora,
+//! fine-tuning, metrics.
+
+pub mod dataset;
+pub mod eval;
+pub mod metrics;
+pub mod trainer;
+pub mod cli;
