@@ -31,6 +31,7 @@ const TEST_TYPES: &str = r#"{"data_types":[
  {"id":"imei","parent":"identifier","traffic_keys":["imei"]},
  {"id":"device_id","parent":"identifier","traffic_keys":["hardware_id","device_id"]},
  {"id":"email_address","parent":"personal_info","traffic_keys":["email"]},
+ {"id":"cookies","parent":"identifier","traffic_keys":["cookie"]},
  {"id":"contacts","parent":"personal_info","permissions":["android.permission.READ_CONTACTS"]},
  {"id":"location","parent":"personal_info"},
  {"id":"precise_location","parent":"location","permissions":["android.permission.ACCESS_FINE_LOCATION"],"traffic_keys":["lat","lng","latitude","longitude"]},
@@ -416,6 +417,7 @@ fn har_urlencoded_value_headers_cookies() {
     assert!(has(&t.flows, "android_id", "cookie:uid", "value:plain"));
     // The Cookie header and the HAR cookie list give the same cookie: one flow.
     assert_eq!(locations(&t.flows, "android_id").len(), 1);
+    assert!(has(&t.flows, "cookies", "header:cookie", "key"));
 }
 
 #[test]

@@ -287,6 +287,10 @@ fn scan_headers_and_cookies(scan: &mut Scanner, headers: &[(String, String)], ha
             continue; // HTTP/2 pseudo-headers repeat the URL.
         }
         if lower == "cookie" {
+            // The header's name is a key too (sending cookies at all).
+            if !value.trim().is_empty() {
+                scan.key(&lower, "header:cookie");
+            }
             for part in value.split(';') {
                 let (n, v) = part.split_once('=').unwrap_or((part, ""));
                 let (n, v) = (n.trim().to_string(), v.trim().to_string());
