@@ -229,9 +229,7 @@ pub fn train(cfg: &TrainConfig) -> crate::Result<LabelSpace> {
     let mut opt_enc = AdamW::new(enc_vars.clone(), ParamsAdamW { lr: cfg.lr_encoder, weight_decay: 0.01, ..Default::default() }).map_err(m)?;
     let mut opt_head = AdamW::new(head_vars.clone(), ParamsAdamW { lr: cfg.lr_head, weight_decay: 0.01, ..Default::default() }).map_err(m)?;
 
-    let trainable: Vec<(String, Var)> =
-        sorted.iter().filter(|(n, _)| is_trainable(n)).map(|(n, v)| ((*n).clone(), (*v).clone())).collect();
-    let mut best: Option<(f64, Vec<Tensor>)> = None;
+    let mut best: Option<f64> = None;
     let mut order: Vec<usize> = (0..cfg.train.len()).collect();
     order.sort_by_key(|&i| train_cache.lengths[i]);
     let batches: Vec<Vec<usize>> = order.chunks(cfg.batch_size).map(|c| c.to_vec()).collect();
@@ -286,27 +284,22 @@ pub fn train(cfg: &TrainConfig) -> crate::Result<LabelSpace> {
             f1,
             started.elapsed().as_secs_f64()
         );
-        if best.as_ref().is_none_or(|(b, _)| f1 > *b) {
-            let snapshot = trainable.iter().map(|(_, v)| v.as_tensor().copy()).collect::<candle_core::Result<Vec<_>>>().map_err(m)?;
-            best = Some((f1, snapshot));
+        // Write the model whenever validation improves, so an interrupted run
+        // still leaves the best model so far.
+        if best.is_none_or(|b| f1 > b) {
+            best = Some(f1);
+            space.thresholds = (0..nl)
+                .map(|j| {
+                    let p: Vec<f32> = probs.iter().map(|r| r[j]).collect();
+                    let y: Vec<bool> = gold_valid.iter().map(|g| g[j] > 0.5).collect();
+                    tune_threshold(&p, &y)
+                })
+                .collect();
+            space.metrics = serde_json::json!({"epoch": epoch + 1, "validation_mean_f1_at_0_5": f1});
+            write_model(&varmap, &cfg.base, &cfg.out, &space)?;
+            eprintln!("  wrote {} (thresholds tuned on validation)", cfg.out.display());
         }
     }
-    if let Some((f1, snapshot)) = &best {
-        eprintln!("keeping the best epoch (validation mean F1 {f1:.4})");
-        for ((_, var), t) in trainable.iter().zip(snapshot) {
-            var.set(t).map_err(m)?;
-        }
-    }
-    // One threshold per label, tuned on validation.
-    let probs = predict_cached(&bert, &head, &valid_cache, from, config.hidden_size, &device)?;
-    space.thresholds = (0..nl)
-        .map(|j| {
-            let p: Vec<f32> = probs.iter().map(|r| r[j]).collect();
-            let y: Vec<bool> = gold_valid.iter().map(|g| g[j] > 0.5).collect();
-            tune_threshold(&p, &y)
-        })
-        .collect();
-    write_model(&varmap, &cfg.base, &cfg.out, &space)?;
     Ok(space)
 }
 

@@ -111,6 +111,13 @@ impl SentenceClassifier {
         self.predict_batch(texts)
     }
 
+    /// Mean-pooled final hidden states (batch, hidden) of one batch, as the head sees them.
+    pub fn pooled(&self, texts: &[&str]) -> crate::Result<Tensor> {
+        let batch = self.tokenizer.encode_batch(texts, &self.device)?;
+        let hidden = self.bert.forward(&batch.input_ids, &batch.type_ids, Some(&batch.mask)).map_err(model_err)?;
+        encoder::mean_pool(&hidden, &batch.mask).map_err(model_err)
+    }
+
     fn predict_batch(&self, texts: &[&str]) -> crate::Result<Vec<Vec<f32>>> {
         let batch = self.tokenizer.encode_batch(texts, &self.device)?;
         let hidden = self.bert.forward(&batch.input_ids, &batch.type_ids, Some(&batch.mask)).map_err(model_err)?;

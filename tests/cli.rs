@@ -1,0 +1,172 @@
+//! The `candor` binary end to end: exit codes, output formats, app folders,
+//! the cache, and bad input (exit 2, a message naming the file, no panic).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn candor(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_candor"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run candor")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn temp_dir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+#[test]
+fn check_sample_app_reports_undisclosed_recipients_as_json() {
+    let cache = temp_dir();
+    let out = candor(&[
+        "check",
+        "examples/sample-app",
+        "--format",
+        "json",
+        "--cache",
+        cache.path().to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["schema"], "candor-report/1");
+    let flows = v["flows"].as_array().unwrap();
+    assert!(!flows.is_empty());
+    for f in flows {
+        let verdict = f["verdict"].as_str().unwrap();
+        assert!(["clear", "vague", "omitted", "incorrect", "ambiguous"].contains(&verdict));
+        assert!(f["destination"]["host"].is_string());
+    }
+    let findings = v["findings"].as_array().unwrap();
+    let undisclosed: Vec<&str> = findings
+        .iter()
+        .filter(|f| f["code"] == "CND011")
+        .filter_map(|f| f["recipient"].as_str())
+        .collect();
+    for org in ["facebook", "branch", "bugsnag"] {
+        assert!(undisclosed.contains(&org), "{org} missing from {undisclosed:?}");
+    }
+    // The advertising ID (a value match from the device profile) reaches Branch.
+    assert!(flows.iter().any(|f| f["data_type"] == "advertising_id" && f["destination"]["organization"] == "branch"));
+}
+
+#[test]
+fn fail_on_none_exits_zero_and_markdown_renders() {
+    let out = candor(&["check", "examples/sample-app", "--format", "md", "--fail-on", "none", "--no-cache"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let md = stdout(&out);
+    assert!(md.starts_with("# candor report"));
+    assert!(md.contains("## Findings") && md.contains("CND011"));
+}
+
+#[test]
+fn text_output_reads_like_diagnostics() {
+    let out = candor(&["check", "examples/sample-app", "--no-cache"]);
+    let text = stdout(&out);
+    assert!(text.contains("warning[CND011]"), "{text}");
+    assert!(text.contains("--> "), "{text}");
+    assert!(text.contains("summary:"), "{text}");
+    assert!(!text.contains("\x1b["), "no colour when not a terminal");
+}
+
+#[test]
+fn second_run_uses_the_cache() {
+    let cache = temp_dir();
+    let c = cache.path().to_str().unwrap();
+    let args = ["check", "--policy", "examples/sharelocation/PRIVACY_POLICY.md", "--manifest", "examples/sharelocation/AndroidManifest.xml", "--format", "json", "--fail-on", "none", "--cache", c];
+    let first: serde_json::Value = serde_json::from_str(&stdout(&candor(&args))).unwrap();
+    let second: serde_json::Value = serde_json::from_str(&stdout(&candor(&args))).unwrap();
+    assert_eq!(first["extractor"]["cached"], false);
+    assert_eq!(second["extractor"]["cached"], true);
+    assert_eq!(first["practices"], second["practices"]);
+    assert_eq!(first["flows"], second["flows"]);
+}
+
+#[test]
+fn extract_prints_practices_with_evidence_spans() {
+    let out = candor(&["extract", "policies/policond-FindmyPhoneFamilyLocator.html", "--format", "json", "--no-cache"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let practices = v["practices"].as_array().unwrap();
+    assert!(practices.len() >= 5, "{}", practices.len());
+    for p in practices {
+        for key in ["actor", "action", "data_type", "negated"] {
+            assert!(!p[key].is_null(), "{key} missing in {p}");
+        }
+        let (s, e) = (p["evidence"]["start"].as_u64().unwrap(), p["evidence"]["end"].as_u64().unwrap());
+        assert!(s < e && !p["evidence"]["text"].as_str().unwrap().is_empty());
+    }
+    assert!(practices.iter().any(|p| p["data_type"].as_str().unwrap().contains("location")));
+}
+
+#[test]
+fn ontology_commands_print_json() {
+    let out = candor(&["ontology", "data-types", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let types = v["data_types"].as_array().unwrap();
+    assert!(types.len() >= 60);
+    assert!(types.iter().all(|t| t["id"].is_string() && t["names"].is_array() && t.get("parent").is_some()));
+    let out = candor(&["ontology", "entities", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert!(v["organizations"].as_array().unwrap().len() >= 1000);
+}
+
+#[test]
+fn bad_input_exits_2_with_a_message_naming_the_file() {
+    let dir = temp_dir();
+    let junk = write(dir.path(), "junk.html", &[0x89, b'P', b'N', b'G', 0, 0, 0, 13, 0xff, 0xfe, 0, 1, 2, 3, 0, 0]);
+    let truncated = write(dir.path(), "cut.har", br#"{"log": {"version": "1.2", "entries": [{"request": {"method": "GET", "url": "#);
+    let bomb = write(
+        dir.path(),
+        "bomb.xml",
+        br#"<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;"><!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>
+<manifest package="&lol3;"/>"#,
+    );
+    let policy = "examples/sharelocation/PRIVACY_POLICY.md";
+    let cases: Vec<(Vec<&str>, &Path)> = vec![
+        (vec!["check", "--policy", junk.to_str().unwrap(), "--extractor", "rules"], junk.as_path()),
+        (vec!["check", "--policy", policy, "--traffic", truncated.to_str().unwrap(), "--extractor", "rules"], truncated.as_path()),
+        (vec!["check", "--policy", policy, "--manifest", bomb.to_str().unwrap(), "--extractor", "rules"], bomb.as_path()),
+        (vec!["check", "--policy", "does/not/exist.md"], Path::new("does/not/exist.md")),
+    ];
+    for (args, file) in cases {
+        let out = candor(&args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(&file.display().to_string()), "{args:?}: message does not name the file: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    // Usage errors are exit 2 as well.
+    let out = candor(&["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = candor(&["check", "--policy", policy, "--fail-on", "bogus"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("bogus"));
+}
+
+#[test]
+fn device_profile_with_an_unknown_key_is_rejected() {
+    let dir = temp_dir();
+    let device = write(dir.path(), "device.json", br#"{"favourite_colour": "blue"}"#);
+    let out = candor(&["check", "examples/sample-app", "--device", device.to_str().unwrap(), "--extractor", "rules", "--no-cache"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("favourite_colour") && err.contains("device.json"), "{err}");
+}

@@ -1,0 +1,132 @@
+//! Verdicts and findings of the compare stage, on hand-built practices and
+//! flows over the shipped ontologies (independent of the model).
+
+use candor::compare::{compare, judge_flow, Declared, FindingKind, Verdict};
+use candor::extract::{Action, Actor, Evidence, Practice};
+use candor::observe::{resolve_destination, Contact, FirstParty, Flow, FlowSource, Observation, RequestedPermission};
+
+fn practice(actor: Actor, action: Action, data_type: &str, negated: bool) -> Practice {
+    let text = format!("{actor} {action} {data_type}");
+    Practice {
+        actor,
+        action,
+        data_type: data_type.to_string(),
+        negated,
+        evidence: Evidence { start: 0, end: text.len(), text },
+        data_phrase: None,
+        confidence: 1.0,
+    }
+}
+
+fn flow(data_type: &str, host: &str) -> Flow {
+    let ont = candor::ontology::shipped().unwrap();
+    let fp = FirstParty::from_package("com.example.app");
+    Flow {
+        data_type: data_type.to_string(),
+        destination: resolve_destination(host, &ont.entities, &fp),
+        source: FlowSource::Request {
+            method: "POST".into(),
+            url: format!("https://{host}/collect"),
+            location: "body:json:x".into(),
+            matched: "value:plain".into(),
+            file: "t.har".into(),
+            entry: 0,
+        },
+        confidence: 1.0,
+    }
+}
+
+fn verdict(practices: &[Practice], f: &Flow) -> Verdict {
+    judge_flow(f, practices, candor::ontology::shipped().unwrap()).verdict
+}
+
+#[test]
+fn each_verdict_class() {
+    let fb = flow("precise_location", "graph.facebook.com");
+    assert_eq!(fb.destination.organization.as_deref(), Some("facebook"));
+    // clear: exact data type and the named organization
+    let ps = [practice(Actor::Organization("facebook".into()), Action::Share, "precise_location", false)];
+    assert_eq!(verdict(&ps, &fb), Verdict::Clear);
+    // vague: broader data type, or third parties in general, or a category
+    let ps = [practice(Actor::Organization("facebook".into()), Action::Share, "location", false)];
+    assert_eq!(verdict(&ps, &fb), Verdict::Vague);
+    let ps = [practice(Actor::ThirdParty, Action::Share, "precise_location", false)];
+    assert_eq!(verdict(&ps, &fb), Verdict::Vague);
+    let ps = [practice(Actor::Category("advertising".into()), Action::Share, "precise_location", false)];
+    assert_eq!(verdict(&ps, &fb), Verdict::Vague);
+    // omitted: nothing covers it (first-party statements do not cover third parties)
+    let ps = [practice(Actor::FirstParty, Action::Collect, "precise_location", false)];
+    assert_eq!(verdict(&ps, &fb), Verdict::Omitted);
+    let ps = [practice(Actor::ThirdParty, Action::Share, "email_address", false)];
+    assert_eq!(verdict(&ps, &fb), Verdict::Omitted);
+    // incorrect: only negative statements
+    let ps = [practice(Actor::Category("advertising".into()), Action::Share, "precise_location", true)];
+    assert_eq!(verdict(&ps, &fb), Verdict::Incorrect);
+    // ambiguous: both
+    let ps = [
+        practice(Actor::ThirdParty, Action::Share, "location", true),
+        practice(Actor::Organization("facebook".into()), Action::Share, "precise_location", false),
+    ];
+    assert_eq!(verdict(&ps, &fb), Verdict::Ambiguous);
+    // an unrelated category does not cover Facebook
+    let ps = [practice(Actor::Category("payments".into()), Action::Share, "precise_location", false)];
+    assert_eq!(verdict(&ps, &fb), Verdict::Omitted);
+}
+
+#[test]
+fn first_party_flows_need_first_party_statements() {
+    let own = flow("email_address", "api.example.com");
+    assert!(own.destination.first_party);
+    let ps = [practice(Actor::ThirdParty, Action::Share, "email_address", false)];
+    assert_eq!(verdict(&ps, &own), Verdict::Omitted);
+    let ps = [practice(Actor::FirstParty, Action::Collect, "email_address", false)];
+    assert_eq!(verdict(&ps, &own), Verdict::Clear);
+    let ps = [practice(Actor::FirstParty, Action::Collect, "contact_info", false)];
+    assert_eq!(verdict(&ps, &own), Verdict::Vague);
+}
+
+#[test]
+fn findings_have_codes_and_evidence() {
+    let ont = candor::ontology::shipped().unwrap();
+    let fb = flow("advertising_id", "graph.facebook.com");
+    let branch = flow("advertising_id", "api2.branch.io");
+    let contact = |f: &Flow| Contact {
+        method: "GET".into(),
+        url: format!("https://{}/", f.destination.host),
+        destination: f.destination.clone(),
+        file: "t.har".into(),
+        entry: 1,
+    };
+    let observed = Observation {
+        package: Some("com.example.app".into()),
+        permissions: vec![RequestedPermission {
+            name: "android.permission.READ_CONTACTS".into(),
+            dangerous: true,
+            data_types: vec!["contacts".into()],
+            max_sdk: None,
+            file: "AndroidManifest.xml".into(),
+        }],
+        features: vec![],
+        flows: vec![fb.clone(), branch.clone()],
+        contacts: vec![contact(&fb), contact(&branch)],
+    };
+    let practices = [practice(Actor::Organization("facebook".into()), Action::Share, "advertising_id", true)];
+    let declared = Declared { practices: &practices, mentioned_organizations: ["facebook".to_string()].into_iter().collect() };
+    let result = compare(&declared, &observed, ont);
+    let kinds: Vec<FindingKind> = result.findings.iter().map(|f| f.kind).collect();
+    assert!(kinds.contains(&FindingKind::IncorrectFlow), "{kinds:?}");
+    assert!(kinds.contains(&FindingKind::OmittedFlow), "{kinds:?}");
+    assert!(kinds.contains(&FindingKind::UndisclosedPermission), "{kinds:?}");
+    // Branch is contacted but never named; Facebook is named.
+    let undisclosed: Vec<_> = result.findings.iter().filter(|f| f.kind == FindingKind::UndisclosedRecipient).collect();
+    assert_eq!(undisclosed.len(), 1);
+    assert_eq!(undisclosed[0].recipient.as_deref(), Some("branch"));
+    let incorrect = result.findings.iter().find(|f| f.kind == FindingKind::IncorrectFlow).unwrap();
+    assert_eq!(incorrect.code, "CND002");
+    assert!(incorrect.labels.iter().any(|l| matches!(l, candor::compare::Label::Policy { note, .. } if note == "denied here")));
+    assert!(incorrect.labels.iter().any(|l| matches!(l, candor::compare::Label::Request { url, .. } if url.contains("facebook"))));
+    // Errors sort first.
+    assert_eq!(result.findings[0].severity, candor::compare::Severity::Error);
+    let counts = result.verdict_counts();
+    assert_eq!(counts[&Verdict::Incorrect] + counts[&Verdict::Omitted], 2);
+}

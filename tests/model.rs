@@ -1,0 +1,155 @@
+//! The extractor model: loading, tokenization, gradient flow through the
+//! trainable encoder, the stable loss, and sentences whose practices the
+//! shipped model must get right.
+
+use candle_core::{DType, Device, Tensor};
+use candle_nn::{VarBuilder, VarMap};
+use candle_transformers::models::bert::Config;
+use candor::extract::model::encoder::{mean_pool, TrainableBert};
+use candor::extract::model::head::Head;
+use candor::extract::model::tokenize::SentenceTokenizer;
+use candor::extract::model::{locate_model_dir, ModelExtractor, SentenceClassifier};
+use candor::extract::{Action, Actor, Extractor};
+use candor::train::trainer::{abs_sum, weighted_bce_with_logits};
+use std::path::PathBuf;
+
+fn model_dir() -> PathBuf {
+    locate_model_dir().expect("the shipped model must be in models/candor-minilm")
+}
+
+fn tiny_config() -> Config {
+    serde_json::from_str(
+        r#"{"vocab_size":50,"hidden_size":16,"num_hidden_layers":2,"num_attention_heads":4,"intermediate_size":32,
+        "hidden_act":"gelu","hidden_dropout_prob":0.0,"max_position_embeddings":32,"type_vocab_size":2,
+        "initializer_range":0.02,"layer_norm_eps":1e-12,"pad_token_id":0}"#,
+    )
+    .unwrap()
+}
+
+#[test]
+fn every_trainable_variable_receives_a_gradient() {
+    let dev = Device::Cpu;
+    let cfg = tiny_config();
+    let varmap = VarMap::new();
+    let vb = VarBuilder::from_varmap(&varmap, DType::F32, &dev);
+    let bert = TrainableBert::load(vb.clone(), &cfg).unwrap();
+    let head = Head::load(vb.pp("head"), 16, 3).unwrap();
+    // Give every parameter a random non-zero value, so nothing is trivially zero.
+    for var in varmap.all_vars() {
+        let r = Tensor::randn(0.5f32, 0.3, var.as_tensor().dims(), &dev).unwrap();
+        var.set(&r).unwrap();
+    }
+    let ids = Tensor::new(&[[1u32, 5, 9, 2, 0], [1, 7, 3, 4, 2]], &dev).unwrap();
+    let types = ids.zeros_like().unwrap();
+    let mask = Tensor::new(&[[1u32, 1, 1, 1, 0], [1, 1, 1, 1, 1]], &dev).unwrap();
+    let hidden = bert.forward(&ids, &types, &mask).unwrap();
+    let logits = head.forward(&mean_pool(&hidden, &mask).unwrap()).unwrap();
+    let y = Tensor::new(&[[1f32, 0., 1.], [0., 1., 0.]], &dev).unwrap();
+    let w = Tensor::new(&[[2f32, 1., 1.]], &dev).unwrap();
+    let loss = weighted_bce_with_logits(&logits, &y, &w).unwrap();
+    let grads = loss.backward().unwrap();
+    let vars = varmap.data().lock().unwrap();
+    assert!(vars.len() > 30, "expected the whole encoder, got {} vars", vars.len());
+    for (name, var) in vars.iter() {
+        let g = grads.get(var.as_tensor()).unwrap_or_else(|| panic!("{name} received no gradient"));
+        // Position/word rows of unused ids legitimately stay zero; the rest must move.
+        if !name.contains("embeddings.") {
+            assert!(abs_sum(g).unwrap() > 0.0, "{name} has an all-zero gradient");
+        }
+    }
+    // LayerNorm parameters are exactly what stock candle would block.
+    assert!(vars.keys().filter(|k| k.contains("LayerNorm")).count() >= 5);
+}
+
+#[test]
+fn stable_bce_stays_finite_for_extreme_logits() {
+    let dev = Device::Cpu;
+    let x = Tensor::new(&[[100f32, -100., 0.]], &dev).unwrap();
+    let y = Tensor::new(&[[1f32, 0., 1.]], &dev).unwrap();
+    let w = Tensor::new(&[[1f32, 1., 1.]], &dev).unwrap();
+    let l = weighted_bce_with_logits(&x, &y, &w).unwrap().to_scalar::<f32>().unwrap();
+    // Only the third term contributes: log(2)/3.
+    assert!((l - std::f32::consts::LN_2 / 3.0).abs() < 1e-5, "{l}");
+    let wrong = Tensor::new(&[[-100f32, 100., 0.]], &dev).unwrap();
+    let l = weighted_bce_with_logits(&wrong, &y, &w).unwrap().to_scalar::<f32>().unwrap();
+    assert!(l.is_finite() && (l - (200.0 + std::f32::consts::LN_2) / 3.0).abs() < 1e-3, "{l}");
+}
+
+#[test]
+fn tokenizer_pads_to_the_longest_in_batch_not_128() {
+    let tok = SentenceTokenizer::load(&model_dir().join("tokenizer.json")).unwrap();
+    let batch = tok.encode_batch(&["short one", "we share your precise location with advertisers"], &Device::Cpu).unwrap();
+    let (rows, width) = batch.input_ids.dims2().unwrap();
+    assert_eq!(rows, 2);
+    assert!(width < 20, "padded to {width}");
+    assert_eq!(batch.lengths[1], width);
+    assert!(batch.lengths[0] < width);
+    let long = "word ".repeat(400);
+    assert_eq!(tok.count_tokens(&long).unwrap(), 128, "long inputs are truncated to 128 word pieces");
+}
+
+#[test]
+fn trainable_encoder_matches_stock_candle_bert() {
+    let dir = model_dir();
+    let dev = Device::Cpu;
+    let classifier = SentenceClassifier::load(&dir).unwrap();
+    let cfg: Config = serde_json::from_str(&std::fs::read_to_string(dir.join("config.json")).unwrap()).unwrap();
+    let vb = unsafe { VarBuilder::from_mmaped_safetensors(&[dir.join("model.safetensors")], DType::F32, &dev) }.unwrap();
+    let bert = TrainableBert::load(vb, &cfg).unwrap();
+    let texts = ["We collect your email address.", "Advertisers may receive your device identifiers and location."];
+    let stock = classifier.pooled(&texts).unwrap();
+    let tok = SentenceTokenizer::load(&dir.join("tokenizer.json")).unwrap();
+    let b = tok.encode_batch(&texts, &dev).unwrap();
+    let ours = mean_pool(&bert.forward(&b.input_ids, &b.type_ids, &b.mask).unwrap(), &b.mask).unwrap();
+    let diff = (stock - ours).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+    assert!(diff < 1e-3, "max difference {diff}");
+}
+
+/// Practices of one sentence through the whole extractor.
+fn extract_one(ex: &ModelExtractor, text: &str) -> Vec<candor::extract::Practice> {
+    let doc = candor::policy::parse_policy(text.as_bytes(), Some(candor::policy::PolicyFormat::Text), "test").unwrap();
+    ex.extract(&doc).unwrap()
+}
+
+#[test]
+fn known_sentences_get_the_expected_practices() {
+    let ont = candor::ontology::shipped().unwrap();
+    let ex = ModelExtractor::load(&model_dir(), ont).unwrap();
+
+    let ps = extract_one(&ex, "We do not share your precise location with advertisers.");
+    assert!(
+        ps.iter().any(|p| p.negated
+            && p.action == Action::Share
+            && p.data_type == "precise_location"
+            && matches!(&p.actor, Actor::Category(c) if c == "advertising")),
+        "{ps:#?}"
+    );
+    assert!(ps.iter().all(|p| p.negated), "{ps:#?}");
+
+    let ps = extract_one(&ex, "We collect your email address and phone number when you create an account.");
+    for dt in ["email_address", "phone_number"] {
+        assert!(
+            ps.iter().any(|p| !p.negated && p.actor == Actor::FirstParty && p.action == Action::Collect && p.data_type == dt),
+            "{dt}: {ps:#?}"
+        );
+    }
+
+    let ps = extract_one(&ex, "We may share your device identifiers and IP address with third-party analytics providers.");
+    assert!(ps.iter().any(|p| !p.negated && p.actor != Actor::FirstParty && p.data_type == "ip_address"), "{ps:#?}");
+
+    let ps = extract_one(&ex, "Please read our terms of service carefully before using the website.");
+    assert!(ps.is_empty(), "{ps:#?}");
+
+    // Evidence spans point into the normalized text.
+    let doc = candor::policy::parse_policy(
+        b"Introduction.\n\nWe collect your precise location to show nearby stores.",
+        Some(candor::policy::PolicyFormat::Text),
+        "t",
+    )
+    .unwrap();
+    let ps = ex.extract(&doc).unwrap();
+    assert!(!ps.is_empty());
+    for p in &ps {
+        assert_eq!(&doc.text[p.evidence.start..p.evidence.end], p.evidence.text);
+    }
+}
