@@ -35,6 +35,11 @@ enum Command {
         #[command(subcommand)]
         which: OntologyCmd,
     },
+    /// Bulk-compare a catalog of apps (cached and resumable).
+    Catalog {
+        #[command(subcommand)]
+        cmd: crate::catalog::cli::CatalogCmd,
+    },
     /// Train the extractor model (needs the corpora and the base model).
     Train(crate::train::cli::TrainArgs),
     /// Score the model and the rule baseline on held-out sentences.
@@ -172,6 +177,7 @@ pub fn run() -> Result<u8> {
         Command::Extract(a) => extract(a),
         Command::Observe(a) => observe_cmd(a),
         Command::Ontology { which } => ontology_cmd(which),
+        Command::Catalog { cmd } => crate::catalog::cli::run(cmd),
         Command::Train(a) => crate::train::cli::train(a),
         Command::Eval(a) => crate::train::cli::eval(a),
         Command::Bench(a) => crate::train::cli::bench(a),

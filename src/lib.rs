@@ -6,6 +6,7 @@
 //! [`ontology`] holds the data-type and entity vocabularies every stage
 //! shares, and [`store`] caches extraction results in sled.
 
+pub mod catalog;
 pub mod cli;
 pub mod compare;
 pub mod error;

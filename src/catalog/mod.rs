@@ -1,0 +1,2 @@
+//! Catalog mode: bulk-compare many apps, cached and resumable (in progress).
+pub mod cli;
