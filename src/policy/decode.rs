@@ -1,5 +1,342 @@
-//! Byte decoding (helper replaces this stub).
+//! Byte decoding: turns the bytes of a policy file into text, or says
+//! clearly why they are not text.
+//!
+//! Order of evidence: a byte-order mark (UTF-8, UTF-16 LE/BE), known binary
+//! signatures and binary-looking content, a charset declared in the first
+//! 2 KB (HTML `<meta>` or an XML declaration), valid UTF-8, BOM-less UTF-16,
+//! and last windows-1252 for text that is plainly text but not UTF-8.
+
+use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252};
+
+/// How far into the file a charset declaration is looked for.
+const DECLARATION_WINDOW: usize = 2048;
+
 /// Decode policy bytes to text.
+///
+/// Empty input decodes to an empty string (the caller decides whether that
+/// is an error). Binary data and unsupported declared encodings give an
+/// error string that says what was wrong.
 pub fn decode_text(bytes: &[u8]) -> Result<String, String> {
-    String::from_utf8(bytes.to_vec()).map_err(|e| e.to_string())
+    if bytes.is_empty() {
+        return Ok(String::new());
+    }
+    // Byte-order marks win over everything else.
+    if bytes.starts_with(&[0xFF, 0xFE, 0x00, 0x00]) || bytes.starts_with(&[0x00, 0x00, 0xFE, 0xFF]) {
+        return Err("unsupported encoding: UTF-32 (convert the file to UTF-8)".to_string());
+    }
+    if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
+        return decode_utf8(rest, "UTF-8 (with BOM)");
+    }
+    if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
+        return decode_utf16(rest, UTF_16LE);
+    }
+    if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
+        return decode_utf16(rest, UTF_16BE);
+    }
+    if let Some(kind) = binary_signature(bytes) {
+        return Err(format!("not text: looks like binary data ({kind})"));
+    }
+    if let Some(encoding) = bomless_utf16(bytes) {
+        return decode_utf16(bytes, encoding);
+    }
+    if let Some(problem) = binary_content(bytes) {
+        return Err(format!("not text: looks like binary data ({problem})"));
+    }
+    if let Some(label) = declared_charset(bytes) {
+        let encoding = Encoding::for_label_no_replacement(label.as_bytes())
+            .ok_or_else(|| format!("unknown encoding: {label:?} is declared in the file but is not a supported charset"))?;
+        // A declaration that can be read as ASCII cannot be in UTF-16 (the
+        // HTML standard says to read such a document as UTF-8).
+        let encoding = if encoding == UTF_16LE || encoding == UTF_16BE { UTF_8 } else { encoding };
+        if encoding == UTF_8 {
+            return decode_utf8(bytes, "UTF-8 (declared)");
+        }
+        let (text, _had_errors) = encoding.decode_without_bom_handling(bytes);
+        return Ok(text.into_owned());
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Ok(text.to_string()),
+        Err(_) => decode_undeclared_8bit(bytes),
+    }
+}
+
+/// UTF-8 that should be valid: a few bad bytes become U+FFFD, many are an error.
+fn decode_utf8(bytes: &[u8], what: &str) -> Result<String, String> {
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return Ok(text.to_string());
+    }
+    let (text, _) = UTF_8.decode_without_bom_handling(bytes);
+    let chars = text.chars().count().max(1);
+    let bad = text.chars().filter(|&c| c == '\u{FFFD}').count();
+    if bad * 20 > chars {
+        return Err(format!("not text: {what} but {bad} of {chars} characters are invalid byte sequences"));
+    }
+    Ok(text.into_owned())
+}
+
+/// UTF-16 in the given byte order (BOM already removed or absent).
+fn decode_utf16(bytes: &[u8], encoding: &'static Encoding) -> Result<String, String> {
+    let (text, _) = encoding.decode_without_bom_handling(bytes);
+    let chars = text.chars().count().max(1);
+    let bad = text.chars().filter(|&c| c == '\u{FFFD}').count();
+    let control = text.chars().filter(|&c| is_binary_control(c)).count();
+    if bad * 20 > chars || control * 50 > chars {
+        return Err(format!(
+            "not text: looks like binary data (declared {} by its byte-order mark, but it does not decode as text)",
+            encoding.name()
+        ));
+    }
+    Ok(text.into_owned())
+}
+
+/// Bytes that are not UTF-8 and declare no charset: read them as
+/// windows-1252 when they look like 8-bit text, else refuse.
+fn decode_undeclared_8bit(bytes: &[u8]) -> Result<String, String> {
+    let high = bytes.iter().filter(|&&b| b >= 0x80).count();
+    // Western 8-bit text has a few accented letters; random or compressed
+    // data has about half its bytes above 0x7F.
+    if high * 4 > bytes.len() {
+        return Err("not text: looks like binary data (not valid UTF-8, no charset declared, too many non-ASCII bytes)".to_string());
+    }
+    let (text, _) = WINDOWS_1252.decode_without_bom_handling(bytes);
+    Ok(text.into_owned())
+}
+
+/// A control character that text files do not contain.
+fn is_binary_control(c: char) -> bool {
+    matches!(c, '\u{0}'..='\u{8}' | '\u{E}'..='\u{1A}' | '\u{1C}'..='\u{1F}' | '\u{7F}')
+}
+
+/// Well-known magic numbers of binary formats.
+fn binary_signature(bytes: &[u8]) -> Option<&'static str> {
+    const SIGNATURES: &[(&[u8], &str)] = &[
+        (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+        (b"\xFF\xD8\xFF", "a JPEG image"),
+        (b"GIF87a", "a GIF image"),
+        (b"GIF89a", "a GIF image"),
+        (b"PK\x03\x04", "a ZIP archive"),
+        (b"PK\x05\x06", "a ZIP archive"),
+        (b"\x1F\x8B", "gzip-compressed data"),
+        (b"BZh", "bzip2-compressed data"),
+        (b"\xFD7zXZ\x00", "xz-compressed data"),
+        (b"7z\xBC\xAF\x27\x1C", "a 7-Zip archive"),
+        (b"\x28\xB5\x2F\xFD", "zstd-compressed data"),
+        (b"\x7FELF", "an ELF executable"),
+        (b"MZ", "a Windows executable"),
+        (b"\xCA\xFE\xBA\xBE", "a Java class or Mach-O file"),
+        (b"\xCF\xFA\xED\xFE", "a Mach-O executable"),
+        (b"dex\n", "an Android DEX file"),
+        (b"%PDF-", "a PDF document"),
+        (b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", "an old Microsoft Office document"),
+        (b"SQLite format 3\x00", "an SQLite database"),
+        (b"\x00asm", "a WebAssembly module"),
+        (b"RIFF", "a RIFF media file"),
+        (b"OggS", "an Ogg media file"),
+        (b"ID3", "an MP3 file"),
+        (b"wOFF", "a web font"),
+        (b"wOF2", "a web font"),
+    ];
+    // "MZ" and "BZh" are short: demand a NUL or a control byte nearby too,
+    // so a text file that starts with those letters is not refused.
+    let head = &bytes[..bytes.len().min(64)];
+    let has_control = head.iter().any(|&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'));
+    SIGNATURES
+        .iter()
+        .find(|(magic, name)| {
+            bytes.starts_with(magic) && (magic.len() > 3 || has_control || name.contains("JPEG") || name.contains("gzip"))
+        })
+        .map(|(_, name)| *name)
+}
+
+/// Detect UTF-16 without a BOM: ASCII-range text has a NUL in every other byte.
+fn bomless_utf16(bytes: &[u8]) -> Option<&'static Encoding> {
+    let sample = &bytes[..bytes.len().min(4096) & !1];
+    if sample.len() < 8 {
+        return None;
+    }
+    let pairs = sample.len() / 2;
+    let even_nul = sample.iter().step_by(2).filter(|&&b| b == 0).count();
+    let odd_nul = sample.iter().skip(1).step_by(2).filter(|&&b| b == 0).count();
+    if odd_nul * 10 >= pairs * 9 && even_nul * 10 <= pairs {
+        Some(UTF_16LE)
+    } else if even_nul * 10 >= pairs * 9 && odd_nul * 10 <= pairs {
+        Some(UTF_16BE)
+    } else {
+        None
+    }
+}
+
+/// Say why bytes look binary: NUL bytes or many control characters.
+fn binary_content(bytes: &[u8]) -> Option<String> {
+    let mut control = 0usize;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == 0 {
+            return Some(format!("NUL byte at offset {i}"));
+        }
+        if is_binary_control(char::from(b)) {
+            control += 1;
+        }
+    }
+    // A stray form feed or escape is fine; a percent of them is not text.
+    if control > 8 && control * 100 > bytes.len() {
+        return Some(format!("{control} control bytes in {} bytes", bytes.len()));
+    }
+    None
+}
+
+/// The charset named by an XML declaration or an HTML `<meta>` tag in the
+/// first [`DECLARATION_WINDOW`] bytes, lower-cased.
+fn declared_charset(bytes: &[u8]) -> Option<String> {
+    let window = &bytes[..bytes.len().min(DECLARATION_WINDOW)];
+    // Work on an ASCII-lowercased copy; non-ASCII bytes become '?' so that
+    // indexes stay aligned and the string is valid UTF-8.
+    let head: String = window
+        .iter()
+        .map(|&b| if b.is_ascii() { char::from(b.to_ascii_lowercase()) } else { '?' })
+        .collect();
+    let trimmed = head.trim_start();
+    if trimmed.starts_with("<?xml") {
+        let end = trimmed.find("?>").unwrap_or(trimmed.len());
+        if let Some(value) = attribute_value(&trimmed[..end], "encoding") {
+            return Some(value);
+        }
+    }
+    let mut rest = head.as_str();
+    while let Some(pos) = rest.find("<meta") {
+        let tag_and_more = &rest[pos + 5..];
+        let end = tag_and_more.find('>').unwrap_or(tag_and_more.len());
+        let tag = &tag_and_more[..end];
+        if let Some(value) = charset_in_meta(tag) {
+            return Some(value);
+        }
+        rest = &tag_and_more[end..];
+    }
+    None
+}
+
+/// A charset in the attributes of one `<meta ...>` tag.
+fn charset_in_meta(tag: &str) -> Option<String> {
+    // <meta charset="x">, or "charset=x" inside content="text/html; charset=x".
+    let mut search = tag;
+    while let Some(pos) = search.find("charset") {
+        let after = search[pos + 7..].trim_start();
+        if let Some(value) = after.strip_prefix('=') {
+            let value = value.trim_start().trim_start_matches(['"', '\'']);
+            let label: String = value
+                .chars()
+                .take_while(|c| !matches!(c, '"' | '\'' | ';' | '/' | '>' | ',') && !c.is_whitespace())
+                .collect();
+            if !label.is_empty() {
+                return Some(label);
+            }
+        }
+        search = &search[pos + 7..];
+    }
+    // <meta name="charset" content="utf-8"> (seen in the wild, not standard).
+    if attribute_value(tag, "name").as_deref() == Some("charset") {
+        return attribute_value(tag, "content").filter(|v| !v.is_empty() && !v.contains(' '));
+    }
+    None
+}
+
+/// The value of `name="value"` (or single-quoted, or bare) in a tag.
+fn attribute_value(tag: &str, name: &str) -> Option<String> {
+    let mut search = tag;
+    while let Some(pos) = search.find(name) {
+        let before_ok = pos == 0 || search[..pos].ends_with(|c: char| c.is_whitespace());
+        let after = search[pos + name.len()..].trim_start();
+        if let (true, Some(value)) = (before_ok, after.strip_prefix('=')) {
+            let value = value.trim_start();
+            let (quote, body) = match value.chars().next() {
+                Some(q @ ('"' | '\'')) => (Some(q), &value[1..]),
+                _ => (None, value),
+            };
+            let end = match quote {
+                Some(q) => body.find(q).unwrap_or(body.len()),
+                None => body.find(|c: char| c.is_whitespace() || c == '>' || c == '/').unwrap_or(body.len()),
+            };
+            return Some(body[..end].trim().to_string());
+        }
+        search = &search[pos + name.len()..];
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf8_with_and_without_bom() {
+        assert_eq!(decode_text(b"\xEF\xBB\xBFhello").as_deref(), Ok("hello"));
+        assert_eq!(decode_text("café".as_bytes()).as_deref(), Ok("café"));
+        assert_eq!(decode_text(b"").as_deref(), Ok(""));
+    }
+
+    #[test]
+    fn utf16_with_bom() {
+        let mut le = vec![0xFF, 0xFE];
+        let mut be = vec![0xFE, 0xFF];
+        for unit in "We collect your e-mail. Café 隐私".encode_utf16() {
+            le.extend_from_slice(&unit.to_le_bytes());
+            be.extend_from_slice(&unit.to_be_bytes());
+        }
+        assert_eq!(decode_text(&le).as_deref(), Ok("We collect your e-mail. Café 隐私"));
+        assert_eq!(decode_text(&be).as_deref(), Ok("We collect your e-mail. Café 隐私"));
+        // Without the BOM, ASCII-heavy UTF-16 is still recognised.
+        assert_eq!(decode_text(&le[2..]).as_deref(), Ok("We collect your e-mail. Café 隐私"));
+    }
+
+    #[test]
+    fn declared_windows_1252() {
+        let html = b"<html><head><meta charset=\"windows-1252\"></head><body><p>Caf\xE9 \x93quoted\x94 \x80</p></body></html>";
+        let text = decode_text(html).unwrap_or_default();
+        assert!(text.contains("Café “quoted” €"), "{text}");
+        let http_equiv = b"<meta http-equiv=\"Content-Type\" content=\"text/html; charset=ISO-8859-1\"><p>na\xEFve</p>";
+        assert!(decode_text(http_equiv).unwrap_or_default().contains("naïve"));
+        let xml = b"<?xml version=\"1.0\" encoding=\"windows-1252\"?><p>r\xE9sum\xE9</p>";
+        assert!(decode_text(xml).unwrap_or_default().contains("résumé"));
+        let named = b"<meta content=\"windows-1252\" name=\"charset\"/><p>\xE9t\xE9</p>";
+        assert!(decode_text(named).unwrap_or_default().contains("été"));
+    }
+
+    #[test]
+    fn unknown_declared_label() {
+        let err = decode_text(b"<meta charset=\"klingon-8\"><p>hi</p>").unwrap_err();
+        assert!(err.starts_with("unknown encoding"), "{err}");
+    }
+
+    #[test]
+    fn binary_is_refused() {
+        for bytes in [
+            &b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"[..],
+            &b"PK\x03\x04\x14\x00\x00\x00"[..],
+            &b"\x7FELF\x02\x01\x01\x00"[..],
+            &b"hello\x00world"[..],
+        ] {
+            let err = decode_text(bytes).unwrap_err();
+            assert!(err.starts_with("not text: looks like binary data"), "{err}");
+        }
+        // Pseudo-random bytes.
+        let mut x: u32 = 12345;
+        let random: Vec<u8> = (0..4096)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                (x >> 24) as u8
+            })
+            .collect();
+        assert!(decode_text(&random).unwrap_err().starts_with("not text"));
+    }
+
+    #[test]
+    fn undeclared_latin1_falls_back() {
+        assert_eq!(decode_text(b"Caf\xE9 and cr\xE8me").as_deref(), Ok("Café and crème"));
+    }
+
+    #[test]
+    fn text_starting_like_a_signature_is_text() {
+        assert_eq!(decode_text(b"MZ Corp privacy policy").as_deref(), Ok("MZ Corp privacy policy"));
+    }
 }

@@ -105,6 +105,9 @@ pub fn format_from_extension(path: &Path) -> Option<PolicyFormat> {
 /// `source` names the input in the document. Errors are plain problem
 /// descriptions; the caller adds the file name.
 pub fn parse_policy(bytes: &[u8], hint: Option<PolicyFormat>, source: &str) -> Result<PolicyDocument, String> {
+    if bytes.is_empty() {
+        return Err("the file is empty".to_string());
+    }
     let decoded = decode_text(bytes)?;
     let format = hint.unwrap_or_else(|| sniff_format(&decoded));
     let blocks = match format {
@@ -149,38 +152,58 @@ fn assemble(source: &str, format: PolicyFormat, blocks: Vec<Block>) -> PolicyDoc
         if body.is_empty() {
             continue;
         }
+        // A "heading" that runs on (an unclosed <h1>, a bad guess) is text.
+        let kind = if block.kind == BlockKind::Heading && body.len() > MAX_HEADING_BYTES {
+            BlockKind::Paragraph
+        } else {
+            block.kind
+        };
         if !text.is_empty() {
             text.push_str("\n\n");
         }
         let start = text.len();
         text.push_str(&body);
         let end = text.len();
-        if block.kind == BlockKind::Heading {
+        if kind == BlockKind::Heading {
             heading = Some(body.clone());
         }
         let index = sections.len();
-        sections.push(Section { kind: block.kind, start, end, heading: heading.clone() });
+        sections.push(Section { kind, start, end, heading: heading.clone() });
         for (s, e) in split_sentences(&body) {
             sentences.push(Sentence {
                 start: start + s,
                 end: start + e,
                 text: body[s..e].to_string(),
                 section: index,
-                heading: if block.kind == BlockKind::Heading { None } else { heading.clone() },
+                heading: if kind == BlockKind::Heading { None } else { heading.clone() },
             });
         }
     }
     PolicyDocument { source: source.to_string(), format, text, sections, sentences }
 }
 
-/// Collapse runs of whitespace (including newlines) into single spaces and trim.
+/// Longest heading kept as a heading (bytes of normalized text).
+const MAX_HEADING_BYTES: usize = 300;
+
+/// Collapse runs of whitespace (including newlines) into single spaces and
+/// trim. Control characters and U+FFFD count as whitespace; invisible format
+/// characters (zero-width space, soft hyphen, BOM) are dropped.
 fn collapse_whitespace(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for word in s.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
+    let mut pending_space = false;
+    for c in s.chars() {
+        // U+FFFD mostly stands for a mis-decoded no-break space.
+        if c.is_whitespace() || c.is_control() || c == '\u{FFFD}' {
+            pending_space = true;
+        } else if matches!(c, '\u{200B}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}') {
+            continue;
+        } else {
+            if pending_space && !out.is_empty() {
+                out.push(' ');
+            }
+            pending_space = false;
+            out.push(c);
         }
-        out.push_str(word);
     }
     out
 }

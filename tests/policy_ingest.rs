@@ -1,0 +1,361 @@
+//! Ingest tests on real policies (tests/fixtures/policy, see SOURCES.md there)
+//! and on hostile inputs.
+
+use candor::policy::{load_policy, parse_policy, split_sentences, BlockKind, PolicyDocument, PolicyFormat};
+use std::path::{Path, PathBuf};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/policy").join(name)
+}
+
+fn load(name: &str) -> PolicyDocument {
+    match load_policy(&fixture(name)) {
+        Ok(doc) => doc,
+        Err(e) => panic!("{name}: {e}"),
+    }
+}
+
+fn parse(bytes: &[u8], hint: Option<PolicyFormat>) -> PolicyDocument {
+    match parse_policy(bytes, hint, "test") {
+        Ok(doc) => doc,
+        Err(e) => panic!("parse failed: {e}"),
+    }
+}
+
+/// The invariants every document must keep.
+fn check_offsets(doc: &PolicyDocument) {
+    assert!(!doc.sentences.is_empty());
+    for s in &doc.sentences {
+        assert_eq!(doc.text.get(s.start..s.end), Some(s.text.as_str()), "sentence offsets in {}", doc.source);
+        assert_eq!(s.text.trim(), s.text);
+        assert!(!s.text.is_empty());
+        assert!(s.text.len() <= candor::policy::MAX_POLICY_BYTES as usize);
+        let section = &doc.sections[s.section];
+        assert!(section.start <= s.start && s.end <= section.end, "sentence outside its section");
+    }
+    let mut last_end = 0;
+    for sec in &doc.sections {
+        assert!(sec.start >= last_end && sec.start < sec.end && sec.end <= doc.text.len());
+        last_end = sec.end;
+    }
+}
+
+fn sections_of(doc: &PolicyDocument, kind: BlockKind) -> Vec<&str> {
+    doc.sections.iter().filter(|s| s.kind == kind).map(|s| &doc.text[s.start..s.end]).collect()
+}
+
+fn has_sentence(doc: &PolicyDocument, text: &str) -> bool {
+    doc.sentences.iter().any(|s| s.text == text)
+}
+
+#[test]
+fn opp115_sanitized_html() {
+    let doc = load("opp115_1017_sci-news.com.html");
+    check_offsets(&doc);
+    assert_eq!(doc.format, PolicyFormat::Html);
+    let headings = sections_of(&doc, BlockKind::Heading);
+    assert!(headings.contains(&"Privacy Policy"), "{headings:?}");
+    assert!(headings.contains(&"Use of Cookies"), "{headings:?}");
+    let items = sections_of(&doc, BlockKind::ListItem);
+    assert!(items.contains(&"if you contact us, we may keep a record of that correspondence;"), "{items:?}");
+    // The `|||` separators never reach the text.
+    assert!(!doc.text.contains("|||"));
+    // Sentences after a heading carry it as context.
+    let cookie = doc.sentences.iter().find(|s| s.text.starts_with("Sci-News.com uses cookie technology."));
+    assert_eq!(cookie.and_then(|s| s.heading.as_deref()), Some("Use of Cookies"));
+    // "privacy@sci-news.com" does not split a sentence.
+    assert!(doc.sentences.iter().any(|s| s.text.contains("privacy@sci-news.com with questions")));
+}
+
+#[test]
+fn app_case_markdown() {
+    let doc = load("sharelocation_PRIVACY_POLICY.md");
+    check_offsets(&doc);
+    assert_eq!(doc.format, PolicyFormat::Markdown);
+    assert_eq!(sections_of(&doc, BlockKind::Heading), vec!["Share Location", "Permission", "Data collection"]);
+    // Inline code and link text are kept, markup is not.
+    assert!(doc.text.contains("[AndroidManifest.xml](app/src/main/AndroidManifest.xml)"));
+    assert!(doc.text.contains("The only analytic service that presented in the app is Google Analytics"));
+    assert!(!doc.text.contains("https://firebase.google.com"));
+    // One sentence per line without final periods: still separate sentences.
+    assert!(has_sentence(&doc, "The app uses location permission in order to view and share them"));
+    let analytics = doc.sentences.iter().find(|s| s.text.contains("Google Analytics"));
+    assert_eq!(analytics.and_then(|s| s.heading.as_deref()), Some("Data collection"));
+}
+
+#[test]
+fn policond_layout_html() {
+    // An old-style page: layout tables, a menu as <ul id="nav">, scripts.
+    let doc = load("policond_109_nursing_central.html");
+    check_offsets(&doc);
+    assert!(!doc.text.contains("Travel Nursing Checklists"));
+    assert!(!doc.text.contains("gtag"));
+    assert!(!doc.text.contains('\u{FFFD}'));
+    let headings = sections_of(&doc, BlockKind::Heading);
+    assert!(headings.contains(&"About Travel Nursing Central and the Information We Collect"), "{headings:?}");
+    // The policy's prose is read as paragraphs, not as giant table rows.
+    assert!(sections_of(&doc, BlockKind::TableRow).is_empty());
+    assert!(has_sentence(&doc, "We do not provide Personal Information to third party marketers."));
+    let marketers = doc.sentences.iter().find(|s| s.text.starts_with("We do not provide Personal Information"));
+    assert_eq!(marketers.and_then(|s| s.heading.as_deref()), Some("How We Use The Information You Disclose"));
+}
+
+#[test]
+fn policond_data_tables_and_lists() {
+    let doc = load("policond_86_alfredcamera.html");
+    check_offsets(&doc);
+    let rows = sections_of(&doc, BlockKind::TableRow);
+    assert!(rows.contains(&"Category | Type | Source | Purpose"), "{rows:?}");
+    assert!(rows.iter().any(|r| r.starts_with("Device Info | Device info | From device API | ")), "{rows:?}");
+    let items = sections_of(&doc, BlockKind::ListItem);
+    assert!(items.contains(&"Investigate potential violations of Terms of Service"), "{items:?}");
+    let headings = sections_of(&doc, BlockKind::Heading);
+    assert!(headings.contains(&"Retention Policy"), "{headings:?}");
+    // Every sentence is short enough for the model and inside its section.
+    assert!(doc.sentences.iter().all(|s| s.text.len() <= 1500));
+    let retention = doc.sentences.iter().find(|s| s.text.starts_with("App usage log: Raw data will be deleted in 60 days."));
+    assert_eq!(retention.and_then(|s| s.heading.as_deref()), Some("Retention Policy"));
+}
+
+#[test]
+fn html_structure_and_chrome() {
+    let html = br#"<!DOCTYPE html><html><head><title>Site</title><style>.secret-style{}</style>
+        <script>var secretScript = 1;</script></head><body>
+        <nav><a href="/">Home nav link</a></nav>
+        <div role="navigation">Role nav link</div>
+        <h1>Privacy Policy</h1>
+        <h2>Information We Collect</h2>
+        <p>We collect your e-mail address, e.g. when you register. We share it with Google Inc. and Acme Ltd. only.</p>
+        <ul><li>Location data<ul><li>Precise GPS location</li></ul></li><li>Contacts</li></ul>
+        <table><tr><th>Category</th><th>Shared with</th></tr>
+               <tr><td>Device ID</td><td>Advertisers</td></tr></table>
+        <p>See www.example.com/privacy for details.<br>Version 2.5 applies.</p>
+        <noscript>Enable JS noscript text</noscript>
+        <footer>Footer text &copy; 2024</footer>
+        <form><input value="input text"><button>Button text</button></form>
+        </body></html>"#;
+    let doc = parse(html, None);
+    check_offsets(&doc);
+    assert_eq!(doc.format, PolicyFormat::Html);
+    assert_eq!(sections_of(&doc, BlockKind::Heading), vec!["Privacy Policy", "Information We Collect"]);
+    assert_eq!(sections_of(&doc, BlockKind::ListItem), vec!["Location data", "Precise GPS location", "Contacts"]);
+    assert_eq!(sections_of(&doc, BlockKind::TableRow), vec!["Category | Shared with", "Device ID | Advertisers"]);
+    for chrome in ["secret", "Home nav", "Role nav", "noscript", "Footer text", "input text", "Button text", "Site"] {
+        assert!(!doc.text.contains(chrome), "{chrome} leaked into {:?}", doc.text);
+    }
+    assert!(has_sentence(&doc, "We collect your e-mail address, e.g. when you register."));
+    assert!(has_sentence(&doc, "We share it with Google Inc. and Acme Ltd. only."));
+    assert!(has_sentence(&doc, "See www.example.com/privacy for details."));
+    assert!(has_sentence(&doc, "Version 2.5 applies."));
+    let share = doc.sentences.iter().find(|s| s.text.starts_with("We share"));
+    assert_eq!(share.and_then(|s| s.heading.as_deref()), Some("Information We Collect"));
+}
+
+#[test]
+fn plain_text_policy() {
+    let text = b"PRIVACY POLICY\n\n1. Information We Collect\nWe collect your name, e-mail address\nand phone number. We do not sell it to third parties, i.e. advertisers.\n\nWe may share:\n- crash reports with Sentry Inc.\n- usage statistics\n\n2. Contact\nWrite to privacy@example.com. We answer within 30 days.\n";
+    let doc = parse(text, Some(PolicyFormat::Text));
+    check_offsets(&doc);
+    assert_eq!(sections_of(&doc, BlockKind::Heading), vec!["PRIVACY POLICY", "1. Information We Collect", "We may share:", "2. Contact"]);
+    assert_eq!(sections_of(&doc, BlockKind::ListItem), vec!["crash reports with Sentry Inc.", "usage statistics"]);
+    assert!(has_sentence(&doc, "We do not sell it to third parties, i.e. advertisers."));
+    assert!(has_sentence(&doc, "Write to privacy@example.com."));
+    // Without a hint, text with no markup is read as text.
+    assert_eq!(parse(text, None).format, PolicyFormat::Text);
+}
+
+#[test]
+fn abbreviations_and_urls_do_not_split() {
+    let s = "We use Google Analytics (see https://www.google.com/policies/privacy/partners/) and Firebase, e.g. for crash reports. Data may be sent to the U.S. and stored approx. 3.5 years by Acme Corp. in No. 5 Main St. Contact Dr. J. Smith at dpo@example.co.uk. Done.";
+    let got: Vec<&str> = split_sentences(s).into_iter().map(|(a, b)| &s[a..b]).collect();
+    assert_eq!(got, vec![
+        "We use Google Analytics (see https://www.google.com/policies/privacy/partners/) and Firebase, e.g. for crash reports.",
+        "Data may be sent to the U.S. and stored approx. 3.5 years by Acme Corp. in No. 5 Main St. Contact Dr. J. Smith at dpo@example.co.uk.",
+        "Done.",
+    ]);
+}
+
+fn utf16(text: &str, little_endian: bool) -> Vec<u8> {
+    let mut out = if little_endian { vec![0xFF, 0xFE] } else { vec![0xFE, 0xFF] };
+    for unit in text.encode_utf16() {
+        out.extend_from_slice(&if little_endian { unit.to_le_bytes() } else { unit.to_be_bytes() });
+    }
+    out
+}
+
+#[test]
+fn utf16_with_bom() {
+    let html = "<html><body><h1>Política de privacidad</h1><p>Recopilamos su correo electrónico. We share “nothing”.</p></body></html>";
+    for le in [true, false] {
+        let doc = parse(&utf16(html, le), None);
+        check_offsets(&doc);
+        assert_eq!(doc.format, PolicyFormat::Html);
+        assert_eq!(sections_of(&doc, BlockKind::Heading), vec!["Política de privacidad"]);
+        assert!(has_sentence(&doc, "Recopilamos su correo electrónico."));
+        assert!(has_sentence(&doc, "We share “nothing”."));
+    }
+}
+
+#[test]
+fn windows_1252_declared_html() {
+    let mut html = b"<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=windows-1252\"></head><body><p>We don".to_vec();
+    html.extend_from_slice(b"\x92t sell your data \x96 ever. Caf\xE9 customers pay \x80 5.</p></body></html>");
+    let doc = parse(&html, Some(PolicyFormat::Html));
+    check_offsets(&doc);
+    assert!(has_sentence(&doc, "We don’t sell your data – ever."), "{:?}", doc.text);
+    assert!(has_sentence(&doc, "Café customers pay € 5."), "{:?}", doc.text);
+}
+
+#[test]
+fn unknown_declared_encoding_is_an_error() {
+    let err = parse_policy(b"<meta charset=\"x-made-up\"><p>Hello there.</p>", None, "t").unwrap_err();
+    assert!(err.contains("unknown encoding"), "{err}");
+}
+
+#[test]
+fn bad_files_give_errors_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let write = |name: &str, bytes: &[u8]| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap_or_else(|e| panic!("write: {e}"));
+        path
+    };
+    let mut png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR".to_vec();
+    png.extend((0..2000u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8));
+    let mut random = Vec::new();
+    let mut x: u64 = 0x9E3779B97F4A7C15;
+    for _ in 0..10_000 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        random.push((x >> 32) as u8);
+    }
+    let cases = [
+        (write("logo.html", &png), "binary"),
+        (write("archive.md", b"PK\x03\x04\x14\x00\x08\x00\x08\x00\x00\x00!\x00"), "binary"),
+        (write("app.txt", b"\x7FELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x03\x00"), "binary"),
+        (write("noise.html", &random), "not text"),
+        (write("empty.html", b""), "empty"),
+        (write("blank.txt", b"  \n\n \t "), "no readable text"),
+        (write("only-script.html", b"<html><script>var a = 1;</script></html>"), "no readable text"),
+        (dir.path().join("missing-policy.html"), "no such file"),
+    ];
+    for (path, expected) in cases {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+        match load_policy(&path) {
+            Ok(doc) => panic!("{name} parsed: {:?}", doc.text),
+            Err(e) => {
+                let message = e.to_string();
+                assert!(message.contains(&name), "{message}");
+                assert!(message.contains(expected), "{message}");
+            }
+        }
+    }
+}
+
+#[test]
+fn deeply_nested_html_does_not_overflow() {
+    let n = 100_000;
+    let html = format!("<html><body>{}<p>We keep logs for 30 days.</p>{}</body></html>", "<div>".repeat(n), "</div>".repeat(n));
+    let started = std::time::Instant::now();
+    let doc = parse(html.as_bytes(), None);
+    assert!(has_sentence(&doc, "We keep logs for 30 days."));
+    // Also unclosed and inline nesting.
+    let html = format!("{}We keep logs.", "<span><b><i>".repeat(n / 3));
+    let doc = parse(html.as_bytes(), Some(PolicyFormat::Html));
+    assert!(has_sentence(&doc, "We keep logs."));
+    let md = format!("{}We keep logs.", "> ".repeat(n));
+    let doc = parse(md.as_bytes(), Some(PolicyFormat::Markdown));
+    check_offsets(&doc);
+    let md = format!("{}We keep logs.", "- ".repeat(5000));
+    let doc = parse(md.as_bytes(), Some(PolicyFormat::Markdown));
+    check_offsets(&doc);
+    assert!(started.elapsed().as_secs() < 60, "took {:?}", started.elapsed());
+}
+
+#[test]
+fn long_runon_sentences_are_cut() {
+    let text = format!("{}.", "we collect your location, your contacts and your photos; ".repeat(200));
+    let doc = parse(text.as_bytes(), Some(PolicyFormat::Text));
+    check_offsets(&doc);
+    assert!(doc.sentences.len() > 5);
+    assert!(doc.sentences.iter().all(|s| s.text.len() <= 1500));
+}
+
+#[test]
+fn large_html_is_linear() {
+    // About 3 MB of real-looking HTML; the 30 MB case is in the ignored test below.
+    let unit = std::fs::read(fixture("policond_109_nursing_central.html")).unwrap_or_else(|e| panic!("{e}"));
+    let body_start = String::from_utf8_lossy(&unit).find("<body").unwrap_or(0);
+    let body = String::from_utf8_lossy(&unit[body_start..]).to_string();
+    let html = format!("<html>{}</html>", body.repeat(3_000_000 / body.len()));
+    let started = std::time::Instant::now();
+    let doc = parse(html.as_bytes(), Some(PolicyFormat::Html));
+    check_offsets(&doc);
+    assert!(started.elapsed().as_secs() < 60, "took {:?}", started.elapsed());
+}
+
+/// `cargo test --test policy_ingest -- --ignored thirty_mb` : a 30 MB policy.
+#[test]
+#[ignore]
+fn thirty_mb_html() {
+    let unit = std::fs::read(fixture("policond_109_nursing_central.html")).unwrap_or_else(|e| panic!("{e}"));
+    let body = String::from_utf8_lossy(&unit).to_string();
+    let html = format!("<html><body>{}</body></html>", body.repeat(30_000_000 / body.len()));
+    let started = std::time::Instant::now();
+    let doc = parse(html.as_bytes(), Some(PolicyFormat::Html));
+    println!("{} bytes -> {} sentences in {:?}", html.len(), doc.sentences.len(), started.elapsed());
+    check_offsets(&doc);
+}
+
+/// `CANDOR_POLICY_DIR=/tmp/policies cargo test --test policy_ingest -- --ignored --nocapture corpus`
+/// parses every file under a directory and prints a summary line for each.
+#[test]
+#[ignore]
+fn corpus() {
+    let Ok(dir) = std::env::var("CANDOR_POLICY_DIR") else { return };
+    let mut stack = vec![PathBuf::from(dir)];
+    while let Some(path) = stack.pop() {
+        if path.is_dir() {
+            if let Ok(entries) = std::fs::read_dir(&path) {
+                stack.extend(entries.flatten().map(|e| e.path()));
+            }
+            continue;
+        }
+        let started = std::time::Instant::now();
+        match load_policy(&path) {
+            Ok(doc) => {
+                check_offsets(&doc);
+                let count = |k| doc.sections.iter().filter(|s| s.kind == k).count();
+                println!(
+                    "ok {:>6}ms h{:<4} p{:<4} li{:<4} tr{:<4} s{:<5} {}",
+                    started.elapsed().as_millis(),
+                    count(BlockKind::Heading),
+                    count(BlockKind::Paragraph),
+                    count(BlockKind::ListItem),
+                    count(BlockKind::TableRow),
+                    doc.sentences.len(),
+                    path.display()
+                );
+            }
+            Err(e) => println!("ERR {e}"),
+        }
+    }
+}
+
+/// `CANDOR_POLICY_FILE=x.html cargo test --test policy_ingest -- --ignored --nocapture dump`
+/// prints the sections of one policy.
+#[test]
+#[ignore]
+fn dump() {
+    let Ok(file) = std::env::var("CANDOR_POLICY_FILE") else { return };
+    match load_policy(Path::new(&file)) {
+        Ok(doc) => {
+            for (i, sec) in doc.sections.iter().enumerate() {
+                let n = doc.sentences.iter().filter(|s| s.section == i).count();
+                println!("{:?} [{n}] {}", sec.kind, &doc.text[sec.start..sec.end]);
+            }
+        }
+        Err(e) => println!("ERR {e}"),
+    }
+}
