@@ -74,6 +74,10 @@ pub enum ReportFormat {
     Text,
     Json,
     Md,
+    /// A self-contained HTML page (policy text with evidence highlighted).
+    Html,
+    /// SARIF 2.1.0, for code-scanning dashboards.
+    Sarif,
 }
 
 /// Which extractor to use.
@@ -345,6 +349,8 @@ fn check(a: CheckArgs) -> Result<u8> {
         ReportFormat::Text => crate::report::render_text(&report, color),
         ReportFormat::Json => crate::report::render_json(&report),
         ReportFormat::Md => crate::report::render_markdown(&report),
+        ReportFormat::Html => crate::report::render_html(&report.clone().with_policy_text(doc.text.clone())),
+        ReportFormat::Sarif => crate::report::render_sarif(&report),
     };
     emit(&text, a.out.as_deref())?;
     Ok(if report.fails(&fail_on) { 1 } else { 0 })

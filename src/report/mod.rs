@@ -7,10 +7,14 @@ use crate::observe::{Flow, RequestedPermission};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+mod html;
 mod markdown;
+mod sarif;
 mod text;
 
+pub use html::{render_catalog_html, render_html};
 pub use markdown::render_markdown;
+pub use sarif::{render_catalog_sarif, render_sarif};
 pub use text::render_text;
 
 /// The JSON schema id of [`AppReport`].
@@ -67,6 +71,10 @@ pub struct AppReport {
     pub permissions: Vec<RequestedPermission>,
     pub flows: Vec<ReportedFlow>,
     pub findings: Vec<Finding>,
+    /// The normalized policy text the evidence offsets index (set for the
+    /// HTML report, which shows the policy with its evidence highlighted).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy_text: Option<String>,
 }
 
 impl AppReport {
@@ -106,7 +114,14 @@ impl AppReport {
                 .map(|f| ReportedFlow { flow: f.flow, verdict: f.verdict, supporting: f.supporting, contradicting: f.contradicting })
                 .collect(),
             findings: comparison.findings,
+            policy_text: None,
         }
+    }
+
+    /// The same report carrying the normalized policy text.
+    pub fn with_policy_text(mut self, text: impl Into<String>) -> Self {
+        self.policy_text = Some(text.into());
+        self
     }
 
     /// True when any finding is of a kind in `fail_on`.

@@ -1,0 +1,563 @@
+//! HTML output: self-contained pages (inline CSS, JS and SVG; nothing is
+//! fetched from the network).
+//!
+//! - One app ([`render_html`]): the findings, the flows in a table that can
+//!   be filtered by verdict, data type and recipient, and the policy text
+//!   with every evidence sentence highlighted (`<mark id="ev-START">`) and
+//!   linked to the flows it covers.
+//! - A catalog ([`render_catalog_html`]): summary counts, inline SVG charts
+//!   (verdicts per app, top undisclosed recipients and data types) and a
+//!   filterable table of apps with their findings.
+//!
+//! Every piece of text from the inputs is HTML-escaped.
+
+use super::{describe_label, AppReport};
+use crate::catalog::summary::{CatalogReport, Ranked};
+use crate::catalog::{AppResult, AppStatus};
+use crate::compare::{recipient_key, recipient_name, FindingKind, Label, Severity, Verdict};
+use crate::observe::FlowSource;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+/// Escape text for HTML content and attribute values.
+pub(crate) fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + s.len() / 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// The colour of a verdict in tables and charts.
+fn verdict_color(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Clear => "#2e7d32",
+        Verdict::Vague => "#b8860b",
+        Verdict::Omitted => "#c62828",
+        Verdict::Incorrect => "#6a1b9a",
+        Verdict::Ambiguous => "#e65100",
+    }
+}
+
+/// The verdict a finding is about, if it is about a flow.
+fn finding_verdict(kind: FindingKind) -> &'static str {
+    match kind {
+        FindingKind::OmittedFlow => "omitted",
+        FindingKind::IncorrectFlow => "incorrect",
+        FindingKind::AmbiguousFlow => "ambiguous",
+        FindingKind::VagueFlow => "vague",
+        FindingKind::UndisclosedPermission | FindingKind::UndisclosedRecipient => "",
+    }
+}
+
+const CSS: &str = r#"
+:root{--fg:#1c1c1c;--muted:#666;--line:#ddd;--bg:#fff;--soft:#f6f6f4}
+*{box-sizing:border-box}
+body{font:14px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;color:var(--fg);background:var(--bg);margin:0 auto;max-width:1200px;padding:1rem 1.5rem 4rem}
+h1{font-size:1.5rem;margin:.5rem 0}h2{font-size:1.2rem;margin:2rem 0 .5rem;border-bottom:1px solid var(--line)}
+.muted{color:var(--muted)}code{font-family:ui-monospace,monospace;font-size:.92em}
+.badges span{display:inline-block;margin:0 .4rem .4rem 0;padding:.1rem .55rem;border-radius:1rem;color:#fff;font-weight:600}
+.sev-error{color:#c62828;font-weight:700}.sev-warning{color:#e65100;font-weight:700}.sev-note{color:#1565c0;font-weight:700}
+table{border-collapse:collapse;width:100%;margin:.5rem 0}th,td{border-bottom:1px solid var(--line);padding:.3rem .45rem;text-align:left;vertical-align:top}
+th{background:var(--soft);position:sticky;top:0}td.num,th.num{text-align:right}
+tr:target{outline:2px solid #1565c0}
+.v{font-weight:600}
+.filters{display:flex;flex-wrap:wrap;gap:.75rem;align-items:center;background:var(--soft);padding:.5rem .75rem;border-radius:.4rem}
+.filters label{display:flex;gap:.35rem;align-items:center}
+#policy{white-space:pre-wrap;background:var(--soft);padding:1rem;border-radius:.4rem;max-height:none}
+mark{background:#fff3b0;padding:0 .1rem;border-radius:.15rem}mark.neg{background:#f3d1f7}mark.mixed{background:#ffd8a8}
+mark:target{outline:2px solid #1565c0}
+sup.refs a{margin-left:.15rem;font-size:.75em;text-decoration:none}
+ul.labels{margin:.2rem 0 .6rem 1rem;padding:0}ul.labels li{word-break:break-word}
+details summary{cursor:pointer}
+svg text{font:12px system-ui,sans-serif;fill:#333}
+.legend span{display:inline-block;margin-right:.8rem}.legend i{display:inline-block;width:.8rem;height:.8rem;margin-right:.25rem;vertical-align:-1px}
+"#;
+
+/// Filters rows of every `table.filterable` by the values of the `select`s
+/// and `input`s in `.filters` (`data-key` names the row attribute).
+const FILTER_JS: &str = r#"
+(function(){
+  var controls=Array.prototype.slice.call(document.querySelectorAll('.filters [data-key]'));
+  function matches(row,c){
+    var want=c.value.trim();if(!want)return true;
+    var have=row.getAttribute('data-'+c.getAttribute('data-key'))||'';
+    var mode=c.getAttribute('data-mode');
+    if(mode==='list')return (' '+have+' ').indexOf(' '+want+' ')>=0;
+    if(mode==='text')return have.toLowerCase().indexOf(want.toLowerCase())>=0;
+    return have===want;
+  }
+  function apply(){
+    document.querySelectorAll('table.filterable').forEach(function(t){
+      var rows=t.querySelectorAll('tbody tr'),shown=0;
+      rows.forEach(function(r){var ok=controls.every(function(c){return matches(r,c);});r.hidden=!ok;if(ok)shown++;});
+      var counter=document.getElementById(t.id+'-count');if(counter)counter.textContent=shown+' of '+rows.length;
+    });
+  }
+  controls.forEach(function(c){c.addEventListener('change',apply);c.addEventListener('input',apply);});
+  apply();
+})();
+"#;
+
+fn page(title: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"generator\" content=\"candor {}\">\n<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n{body}\n<script>{FILTER_JS}</script>\n</body>\n</html>\n",
+        env!("CARGO_PKG_VERSION"),
+        esc(title)
+    )
+}
+
+/// A `<select>` filter over the row attribute `key`.
+fn select(label: &str, key: &str, mode: &str, options: &BTreeSet<String>, show: impl Fn(&str) -> String) -> String {
+    let mut s = format!("<label>{} <select data-key=\"{}\" data-mode=\"{}\"><option value=\"\">all</option>", esc(label), esc(key), esc(mode));
+    for o in options {
+        let _ = write!(s, "<option value=\"{}\">{}</option>", esc(o), esc(&show(o)));
+    }
+    s.push_str("</select></label>");
+    s
+}
+
+fn verdict_badges(counts: &BTreeMap<Verdict, usize>) -> String {
+    let mut s = String::from("<p class=\"badges\">");
+    for v in Verdict::ALL {
+        let _ = write!(s, "<span style=\"background:{}\">{} {}</span>", verdict_color(v), counts.get(&v).copied().unwrap_or(0), v.as_str());
+    }
+    s.push_str("</p>");
+    s
+}
+
+/// The HTML report of one app. Shows the policy text when the report
+/// carries it ([`AppReport::with_policy_text`]).
+pub fn render_html(report: &AppReport) -> String {
+    let title = format!("candor report{}", report.app.as_deref().map(|a| format!(": {a}")).unwrap_or_default());
+    let text = report.policy_text.as_deref();
+
+    // Evidence spans (sentence offsets) -> practices, and -> flows covering them.
+    let mut span_practices: BTreeMap<(usize, usize), Vec<usize>> = BTreeMap::new();
+    for (i, p) in report.practices.iter().enumerate() {
+        span_practices.entry((p.evidence.start, p.evidence.end)).or_default().push(i);
+    }
+    let mut span_flows: BTreeMap<(usize, usize), BTreeSet<usize>> = BTreeMap::new();
+    for (k, f) in report.flows.iter().enumerate() {
+        for &i in f.supporting.iter().chain(&f.contradicting) {
+            if let Some(p) = report.practices.get(i) {
+                span_flows.entry((p.evidence.start, p.evidence.end)).or_default().insert(k);
+            }
+        }
+    }
+    // The spans that become marks: inside the text, on char boundaries, not overlapping.
+    let mut marks: BTreeMap<usize, (usize, usize)> = BTreeMap::new(); // start -> (start, end)
+    if let Some(text) = text {
+        let mut cursor = 0usize;
+        for &(start, end) in span_practices.keys() {
+            if start >= cursor && end > start && text.get(start..end).is_some() {
+                marks.insert(start, (start, end));
+                cursor = end;
+            }
+        }
+    }
+    let mark_of = |start: usize, end: usize| marks.get(&start).filter(|s| s.1 == end).map(|_| format!("ev-{start}"));
+
+    let mut body = String::new();
+    let _ = write!(body, "<header><h1>{}</h1>", esc(&title));
+    let _ = write!(
+        body,
+        "<p class=\"muted\">Policy <code>{}</code>; extractor <code>{}</code> ({}{}); {} practices, {} flows, {} hosts contacted.</p>",
+        esc(&report.inputs.policy),
+        esc(&report.extractor.name),
+        esc(&report.extractor.version),
+        if report.extractor.cached { ", cached" } else { "" },
+        report.summary.practices,
+        report.summary.flows,
+        report.summary.contacted_hosts
+    );
+    body.push_str(&verdict_badges(&report.summary.verdicts));
+    let sev = |s: Severity| report.summary.findings.get(&s).copied().unwrap_or(0);
+    let _ = write!(
+        body,
+        "<p><span class=\"sev-error\">{} errors</span>, <span class=\"sev-warning\">{} warnings</span>, <span class=\"sev-note\">{} notes</span></p></header>",
+        sev(Severity::Error),
+        sev(Severity::Warning),
+        sev(Severity::Note)
+    );
+
+    // Filters shared by the findings and flows tables.
+    let verdicts: BTreeSet<String> = report.flows.iter().map(|f| f.verdict.as_str().to_string()).collect();
+    let mut types: BTreeSet<String> = report.flows.iter().map(|f| f.flow.data_type.clone()).collect();
+    types.extend(report.findings.iter().filter_map(|f| f.data_type.clone()));
+    let mut recipients: BTreeMap<String, String> =
+        report.flows.iter().map(|f| (recipient_key(&f.flow.destination), recipient_name(&f.flow.destination))).collect();
+    for f in &report.findings {
+        if let Some(r) = &f.recipient {
+            recipients.entry(r.clone()).or_insert_with(|| r.clone());
+        }
+    }
+    let recipient_keys: BTreeSet<String> = recipients.keys().cloned().collect();
+    body.push_str("<div class=\"filters\">");
+    body.push_str(&select("Verdict", "verdict", "exact", &verdicts, str::to_string));
+    body.push_str(&select("Data type", "type", "exact", &types, str::to_string));
+    body.push_str(&select("Recipient", "recipient", "exact", &recipient_keys, |k| recipients.get(k).cloned().unwrap_or_else(|| k.to_string())));
+    body.push_str("</div>");
+
+    // Findings.
+    let _ = write!(body, "<h2>Findings <small class=\"muted\" id=\"findings-count\"></small></h2>");
+    if report.findings.is_empty() {
+        body.push_str("<p>No findings.</p>");
+    } else {
+        body.push_str("<table id=\"findings\" class=\"filterable\"><thead><tr><th>severity</th><th>code</th><th>finding and evidence</th></tr></thead><tbody>");
+        for (n, f) in report.findings.iter().enumerate() {
+            let _ = write!(
+                body,
+                "<tr id=\"finding-{n}\" data-verdict=\"{}\" data-type=\"{}\" data-recipient=\"{}\"><td class=\"sev-{}\">{}</td><td><code>{}</code></td><td>{}<ul class=\"labels\">",
+                finding_verdict(f.kind),
+                esc(f.data_type.as_deref().unwrap_or("")),
+                esc(f.recipient.as_deref().unwrap_or("")),
+                f.severity.as_str(),
+                f.severity.as_str(),
+                esc(&f.code),
+                esc(&f.message)
+            );
+            for label in &f.labels {
+                let (place, what) = describe_label(label);
+                let link = match label {
+                    Label::Policy { start, end, .. } => mark_of(*start, *end),
+                    _ => None,
+                };
+                match link {
+                    Some(id) => {
+                        let _ = write!(body, "<li><a href=\"#{id}\"><code>{}</code></a> {}</li>", esc(&place), esc(&what));
+                    }
+                    None => {
+                        let _ = write!(body, "<li><code>{}</code> {}</li>", esc(&place), esc(&what));
+                    }
+                }
+            }
+            body.push_str("</ul></td></tr>");
+        }
+        body.push_str("</tbody></table>");
+    }
+
+    // Flows.
+    let _ = write!(body, "<h2>Flows <small class=\"muted\" id=\"flows-count\"></small></h2>");
+    if report.flows.is_empty() {
+        body.push_str("<p>No flows observed.</p>");
+    } else {
+        body.push_str("<table id=\"flows\" class=\"filterable\"><thead><tr><th class=\"num\">#</th><th>verdict</th><th>data type</th><th>recipient</th><th>seen in</th><th>policy evidence</th></tr></thead><tbody>");
+        for (k, f) in report.flows.iter().enumerate() {
+            let source = match &f.flow.source {
+                FlowSource::Permission { permission, file } => format!("permission {permission} ({file})"),
+                FlowSource::Request { method, url, location, file, entry, .. } => format!("{method} {url} [{location}] ({file} #{entry})"),
+                #[allow(unreachable_patterns)]
+                other => describe_source(other),
+            };
+            let mut evidence = String::new();
+            let mut seen = BTreeSet::new();
+            for (&i, neg) in f.supporting.iter().map(|i| (i, false)).chain(f.contradicting.iter().map(|i| (i, true))) {
+                let Some(p) = report.practices.get(i) else { continue };
+                if !seen.insert((p.evidence.start, p.evidence.end)) {
+                    continue;
+                }
+                let what = format!("{}{} {} {}", if neg { "not " } else { "" }, p.actor, p.action, p.data_type);
+                match mark_of(p.evidence.start, p.evidence.end) {
+                    Some(id) => {
+                        let _ = write!(evidence, "<a href=\"#{id}\" title=\"{}\">{}</a> ", esc(&p.evidence.text), esc(&what));
+                    }
+                    None => {
+                        let _ = write!(evidence, "<span title=\"{}\">{}</span> ", esc(&p.evidence.text), esc(&what));
+                    }
+                }
+            }
+            let _ = write!(
+                body,
+                "<tr id=\"flow-{k}\" data-verdict=\"{}\" data-type=\"{}\" data-recipient=\"{}\"><td class=\"num\">{k}</td><td class=\"v\" style=\"color:{}\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                f.verdict.as_str(),
+                esc(&f.flow.data_type),
+                esc(&recipient_key(&f.flow.destination)),
+                verdict_color(f.verdict),
+                f.verdict.as_str(),
+                esc(&f.flow.data_type),
+                esc(&recipient_name(&f.flow.destination)),
+                esc(&source),
+                evidence
+            );
+        }
+        body.push_str("</tbody></table>");
+    }
+
+    // The policy with its evidence highlighted.
+    body.push_str("<h2>Policy</h2>");
+    match text {
+        Some(text) => {
+            body.push_str("<p class=\"muted\">Highlighted: sentences practices were extracted from (yellow: discloses, violet: denies, orange: both). The numbers after a sentence link to the flows it covers.</p><div id=\"policy\">");
+            let mut cursor = 0usize;
+            for &(start, end) in marks.values() {
+                body.push_str(&esc(text.get(cursor..start).unwrap_or("")));
+                let ids = span_practices.get(&(start, end)).cloned().unwrap_or_default();
+                let negs = ids.iter().filter(|&&i| report.practices.get(i).is_some_and(|p| p.negated)).count();
+                let class = if negs == 0 { "" } else if negs == ids.len() { " class=\"neg\"" } else { " class=\"mixed\"" };
+                let title: Vec<String> = ids
+                    .iter()
+                    .filter_map(|&i| report.practices.get(i))
+                    .map(|p| format!("{}{} {} {}", if p.negated { "not " } else { "" }, p.actor, p.action, p.data_type))
+                    .collect();
+                let _ = write!(body, "<mark id=\"ev-{start}\"{class} title=\"{}\">{}</mark>", esc(&title.join("; ")), esc(text.get(start..end).unwrap_or("")));
+                if let Some(flows) = span_flows.get(&(start, end)) {
+                    body.push_str("<sup class=\"refs\">");
+                    for k in flows.iter().take(12) {
+                        let _ = write!(body, "<a href=\"#flow-{k}\">{k}</a>");
+                    }
+                    if flows.len() > 12 {
+                        let _ = write!(body, " +{}", flows.len() - 12);
+                    }
+                    body.push_str("</sup>");
+                }
+                cursor = end;
+            }
+            body.push_str(&esc(text.get(cursor..).unwrap_or("")));
+            body.push_str("</div>");
+        }
+        None => {
+            body.push_str("<p class=\"muted\">The policy text is not part of this report; the evidence sentences:</p><ul>");
+            for ((start, end), ids) in &span_practices {
+                if let Some(p) = ids.first().and_then(|&i| report.practices.get(i)) {
+                    let _ = write!(body, "<li><code>{start}..{end}</code> {}</li>", esc(&p.evidence.text));
+                }
+            }
+            body.push_str("</ul>");
+        }
+    }
+    page(&title, &body)
+}
+
+/// A flow source of a kind without its own rendering: its kind and fields.
+fn describe_source(source: &FlowSource) -> String {
+    match serde_json::to_value(source) {
+        Ok(serde_json::Value::Object(map)) => map
+            .iter()
+            .map(|(k, v)| match v {
+                serde_json::Value::String(s) => format!("{k}: {s}"),
+                other => format!("{k}: {other}"),
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        _ => String::new(),
+    }
+}
+
+/// Horizontal bar chart of ranked names (apps per name), as inline SVG.
+fn bar_chart(title: &str, rows: &[Ranked], color: &str) -> String {
+    if rows.is_empty() {
+        return format!("<p class=\"muted\">{}: none.</p>", esc(title));
+    }
+    let label_w = 230.0;
+    let bar_w = 420.0;
+    let row_h = 22.0;
+    let max = rows.iter().map(|r| r.apps).max().unwrap_or(1).max(1) as f64;
+    let height = rows.len() as f64 * row_h + 10.0;
+    let mut s = format!(
+        "<figure><figcaption>{}</figcaption><svg role=\"img\" aria-label=\"{}\" width=\"{}\" height=\"{height}\" viewBox=\"0 0 {} {height}\">",
+        esc(title),
+        esc(title),
+        label_w + bar_w + 60.0,
+        label_w + bar_w + 60.0
+    );
+    for (i, r) in rows.iter().enumerate() {
+        let y = i as f64 * row_h + 4.0;
+        let w = (r.apps as f64 / max * bar_w).max(1.0);
+        let _ = write!(
+            s,
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text><rect x=\"{label_w}\" y=\"{y}\" width=\"{w:.1}\" height=\"{}\" fill=\"{color}\"><title>{}: {} apps, {} findings</title></rect><text x=\"{:.1}\" y=\"{}\">{}</text>",
+            label_w - 6.0,
+            y + 14.0,
+            esc(&clip(&r.name, 34)),
+            row_h - 6.0,
+            esc(&r.name),
+            r.apps,
+            r.findings,
+            label_w + w + 4.0,
+            y + 14.0,
+            r.apps
+        );
+    }
+    s.push_str("</svg></figure>");
+    s
+}
+
+fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+        out.push('…');
+        out
+    }
+}
+
+/// Stacked bars of flows by verdict for the given apps, as inline SVG.
+fn verdict_chart(apps: &[&AppResult]) -> String {
+    if apps.is_empty() {
+        return "<p class=\"muted\">No checked apps.</p>".to_string();
+    }
+    let label_w = 230.0;
+    let bar_w = 420.0;
+    let row_h = 20.0;
+    let max = apps.iter().map(|a| a.verdict_counts.values().sum::<usize>()).max().unwrap_or(1).max(1) as f64;
+    let height = apps.len() as f64 * row_h + 10.0;
+    let mut s = String::from("<figure><figcaption>Flows by verdict per app (most severe apps first)</figcaption><p class=\"legend\">");
+    for v in Verdict::ALL {
+        let _ = write!(s, "<span><i style=\"background:{}\"></i>{}</span>", verdict_color(v), v.as_str());
+    }
+    let _ = write!(
+        s,
+        "</p><svg role=\"img\" aria-label=\"flows by verdict per app\" width=\"{}\" height=\"{height}\" viewBox=\"0 0 {} {height}\">",
+        label_w + bar_w + 60.0,
+        label_w + bar_w + 60.0
+    );
+    for (i, a) in apps.iter().enumerate() {
+        let y = i as f64 * row_h + 4.0;
+        let _ = write!(s, "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>", label_w - 6.0, y + 13.0, esc(&clip(&a.app_id, 34)));
+        let mut x = label_w;
+        for v in Verdict::ALL {
+            let n = a.verdict_counts.get(&v).copied().unwrap_or(0);
+            if n == 0 {
+                continue;
+            }
+            let w = n as f64 / max * bar_w;
+            let _ = write!(
+                s,
+                "<rect x=\"{x:.1}\" y=\"{y}\" width=\"{w:.1}\" height=\"{}\" fill=\"{}\"><title>{}: {n} {}</title></rect>",
+                row_h - 5.0,
+                verdict_color(v),
+                esc(&a.app_id),
+                v.as_str()
+            );
+            x += w;
+        }
+        let total: usize = a.verdict_counts.values().sum();
+        let _ = write!(s, "<text x=\"{:.1}\" y=\"{}\">{total}</text>", x + 4.0, y + 13.0);
+    }
+    s.push_str("</svg></figure>");
+    s
+}
+
+/// Apps shown in the verdict chart.
+const CHART_APPS: usize = 40;
+
+/// The HTML report of a catalog.
+pub fn render_catalog_html(report: &CatalogReport) -> String {
+    let s = &report.summary;
+    let mut body = String::from("<header><h1>candor catalog report</h1>");
+    let _ = write!(
+        body,
+        "<p>{} apps: {} done, {} failed; {} with findings. <span class=\"muted\">Stores: {}</span></p>",
+        s.apps,
+        s.done,
+        s.failed,
+        s.apps_with_findings,
+        esc(&report.stores.join(", "))
+    );
+    body.push_str(&verdict_badges(&s.verdicts));
+    let sev = |v: Severity| s.findings.get(&v).copied().unwrap_or(0);
+    let _ = write!(
+        body,
+        "<p><span class=\"sev-error\">{} errors</span>, <span class=\"sev-warning\">{} warnings</span>, <span class=\"sev-note\">{} notes</span></p></header>",
+        sev(Severity::Error),
+        sev(Severity::Warning),
+        sev(Severity::Note)
+    );
+
+    body.push_str("<h2>Charts</h2>");
+    let by_id: BTreeMap<&str, &AppResult> = report.apps.iter().map(|a| (a.app_id.as_str(), a)).collect();
+    let mut chart_apps: Vec<&AppResult> = s.ranking.iter().filter_map(|r| by_id.get(r.app_id.as_str()).copied()).take(CHART_APPS).collect();
+    if chart_apps.len() < CHART_APPS {
+        let shown: BTreeSet<&str> = chart_apps.iter().map(|a| a.app_id.as_str()).collect();
+        let rest: Vec<&AppResult> = report
+            .apps
+            .iter()
+            .filter(|a| a.status == AppStatus::Done && !shown.contains(a.app_id.as_str()))
+            .take(CHART_APPS - chart_apps.len())
+            .collect();
+        chart_apps.extend(rest);
+    }
+    body.push_str(&verdict_chart(&chart_apps));
+    body.push_str(&bar_chart("Top undisclosed recipients (apps)", &s.undisclosed_recipients, "#c62828"));
+    body.push_str(&bar_chart("Top undisclosed data types (apps)", &s.undisclosed_data_types, "#6a1b9a"));
+
+    // The apps table.
+    let mut recipients: BTreeSet<String> = BTreeSet::new();
+    let rows: Vec<(&AppResult, BTreeSet<String>)> = report
+        .apps
+        .iter()
+        .map(|a| {
+            let r: BTreeSet<String> = a
+                .findings
+                .iter()
+                .filter(|f| matches!(f.kind, FindingKind::OmittedFlow | FindingKind::IncorrectFlow | FindingKind::UndisclosedRecipient))
+                .filter_map(|f| f.recipient.clone())
+                .filter(|r| r != "first_party" && !r.contains(char::is_whitespace))
+                .collect();
+            recipients.extend(r.iter().cloned());
+            (a, r)
+        })
+        .collect();
+    let statuses: BTreeSet<String> = ["done", "failed"].map(String::from).into_iter().collect();
+    let verdicts: BTreeSet<String> = Verdict::ALL.iter().map(|v| v.as_str().to_string()).collect();
+    body.push_str("<h2>Apps <small class=\"muted\" id=\"apps-count\"></small></h2><div class=\"filters\">");
+    body.push_str("<label>App <input type=\"search\" data-key=\"app\" data-mode=\"text\" placeholder=\"app id\"></label>");
+    body.push_str(&select("Status", "status", "exact", &statuses, str::to_string));
+    body.push_str(&select("Has verdict", "verdicts", "list", &verdicts, str::to_string));
+    body.push_str(&select("Undisclosed recipient", "recipients", "list", &recipients, str::to_string));
+    body.push_str("</div><table id=\"apps\" class=\"filterable\"><thead><tr><th>app</th><th>status</th>");
+    for v in Verdict::ALL {
+        let _ = write!(body, "<th class=\"num\" style=\"color:{}\">{}</th>", verdict_color(v), v.as_str());
+    }
+    body.push_str("<th class=\"num\">errors</th><th class=\"num\">warnings</th><th class=\"num\">notes</th><th>findings</th></tr></thead><tbody>");
+    let mut order: Vec<&(&AppResult, BTreeSet<String>)> = rows.iter().collect();
+    order.sort_by(|a, b| b.0.severity_score().cmp(&a.0.severity_score()).then(a.0.app_id.cmp(&b.0.app_id)));
+    for (a, recips) in order {
+        let has: Vec<&str> = Verdict::ALL.iter().filter(|v| a.verdict_counts.get(v).copied().unwrap_or(0) > 0).map(|v| v.as_str()).collect();
+        let (e, w, n) = a.severity_counts();
+        let _ = write!(
+            body,
+            "<tr data-app=\"{}\" data-status=\"{}\" data-verdicts=\"{}\" data-recipients=\"{}\"><td><code>{}</code>{}</td><td>{}</td>",
+            esc(&a.app_id),
+            a.status.as_str(),
+            has.join(" "),
+            esc(&recips.iter().cloned().collect::<Vec<_>>().join(" ")),
+            esc(&a.app_id),
+            a.package.as_deref().filter(|p| *p != a.app_id).map(|p| format!("<br><small class=\"muted\">{}</small>", esc(p))).unwrap_or_default(),
+            a.status.as_str()
+        );
+        for v in Verdict::ALL {
+            let _ = write!(body, "<td class=\"num\">{}</td>", a.verdict_counts.get(&v).copied().unwrap_or(0));
+        }
+        let _ = write!(body, "<td class=\"num\">{e}</td><td class=\"num\">{w}</td><td class=\"num\">{n}</td><td>");
+        if let Some(err) = &a.error {
+            let _ = write!(body, "<span class=\"sev-error\">failed:</span> {}", esc(err));
+        } else if !a.findings.is_empty() {
+            let _ = write!(body, "<details><summary>{} findings</summary><ul class=\"labels\">", a.findings.len());
+            for f in &a.findings {
+                let _ = write!(body, "<li><span class=\"sev-{}\">{}</span> <code>{}</code> {}", f.severity.as_str(), f.severity.as_str(), esc(&f.code), esc(&f.message));
+                let first: Vec<String> = f.labels.iter().take(3).map(|l| {
+                    let (place, what) = describe_label(l);
+                    format!("{place}: {what}")
+                }).collect();
+                if !first.is_empty() {
+                    let _ = write!(body, "<br><small class=\"muted\">{}</small>", esc(&first.join(" | ")));
+                }
+                body.push_str("</li>");
+            }
+            body.push_str("</ul></details>");
+        }
+        body.push_str("</td></tr>");
+    }
+    body.push_str("</tbody></table>");
+    page("candor catalog report", &body)
+}
