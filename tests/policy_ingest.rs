@@ -295,6 +295,54 @@ fn large_html_is_linear() {
     assert!(started.elapsed().as_secs() < 60, "took {:?}", started.elapsed());
 }
 
+/// Random mixes of markup fragments, multi-byte text and junk: every format
+/// either errors or keeps the offset invariants; nothing panics.
+#[test]
+fn random_inputs_never_panic() {
+    const PIECES: &[&str] = &[
+        "<p>", "</p>", "<li>", "</li>", "<ul>", "</ul>", "<table>", "<tr>", "<td>", "</td>", "<th>", "<br>", "<br/>",
+        "|||", "<h2>", "</h2>", "<div>", "</div>", "<pre>", "</pre>", "<b>", "</b>", "<a href='x>y'>", "</a>", "<!--",
+        "-->", "<script>", "</script>", "<nav>", "<svg>", "<meta charset=utf-8>", "- ", "* ", "• ", "# ", "## ", "1. ",
+        "2) ", "(a) ", "> ", "```", "---", "===", "| a | b |", "|---|---|", "\n", "\n\n", "\r\n", "\r", "\t", " ",
+        ". ", "? ", "! ", "e.g. ", "U.S. ", "Inc. ", "No. 5", "3.5", "www.example.com/x?y=1", "a@b.co", "é", "ß",
+        "。", "；", "隐私政策", "🌎", "\u{FFFD}", "\u{200B}", "\u{2028}", "\u{7}", "&amp;", "&#x1F30E;", "&#0;", "We ",
+        "collect ", "Your ", "DATA ", "Location", ":", ";", ",", "\"", "'", "(", ")", "<", ">", "&", "[x](y)", "`c`",
+        "**B**", "_i_", "<img alt=x>", "<details><summary>S</summary>",
+    ];
+    let mut x: u64 = 0x2545F4914F6CDD1D;
+    let mut next = move |n: usize| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        (x % n as u64) as usize
+    };
+    for round in 0..600 {
+        let len = next(200);
+        let mut input = String::new();
+        for _ in 0..len {
+            input.push_str(PIECES[next(PIECES.len())]);
+        }
+        for hint in [Some(PolicyFormat::Html), Some(PolicyFormat::Markdown), Some(PolicyFormat::Text), None] {
+            if let Ok(doc) = parse_policy(input.as_bytes(), hint, "random") {
+                check_offsets(&doc);
+            }
+        }
+        // And raw bytes.
+        let bytes: Vec<u8> = (0..next(300)).map(|_| next(256) as u8).collect();
+        if let Ok(doc) = parse_policy(&bytes, None, "bytes") {
+            check_offsets(&doc);
+        }
+        let mut mixed = input.into_bytes();
+        if !mixed.is_empty() {
+            let at = next(mixed.len());
+            mixed[at] = (round % 256) as u8;
+        }
+        if let Ok(doc) = parse_policy(&mixed, None, "mixed") {
+            check_offsets(&doc);
+        }
+    }
+}
+
 /// `cargo test --test policy_ingest -- --ignored thirty_mb` : a 30 MB policy.
 #[test]
 #[ignore]
@@ -350,6 +398,11 @@ fn corpus() {
 fn dump() {
     let Ok(file) = std::env::var("CANDOR_POLICY_FILE") else { return };
     match load_policy(Path::new(&file)) {
+        Ok(doc) if std::env::var("CANDOR_POLICY_SENTENCES").is_ok() => {
+            for s in &doc.sentences {
+                println!("S {}", s.text);
+            }
+        }
         Ok(doc) => {
             for (i, sec) in doc.sections.iter().enumerate() {
                 let n = doc.sentences.iter().filter(|s| s.section == i).count();

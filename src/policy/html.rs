@@ -79,9 +79,34 @@ fn is_dropped(element: &scraper::node::Element) -> bool {
     // a navigation name ("nav", "navbar", "breadcrumb" ...).
     const NAV_NAMES: &[&str] =
         &["nav", "navbar", "navigation", "menu", "menubar", "main-menu", "main-nav", "site-nav", "breadcrumb", "breadcrumbs", "skip-link"];
+    // Cookie-consent banners and preference centres injected by consent
+    // SDKs, and icon-font ligatures ("expand_more").
+    const CHROME_IDS: &[&str] = &[
+        "onetrust-consent-sdk", "onetrust-banner-sdk", "onetrust-pc-sdk", "cybotcookiebotdialog", "usercentrics-root",
+        "didomi-host", "truste-consent-track", "cookie-banner", "cookie-notice", "cookie-law-info-bar",
+        "wt-cli-cookie-banner", "cookie-consent-banner",
+    ];
+    const CHROME_CLASSES: &[&str] = &[
+        "osano-cm-window", "cc-window", "cookie-banner", "cookie-notice", "cookie-consent-banner", "material-icons",
+        "material-icons-outlined", "material-symbols-outlined", "google-material-icons", "screen-reader-shortcut",
+    ];
     let is_nav_name = |value: &str| NAV_NAMES.iter().any(|name| value.eq_ignore_ascii_case(name));
-    element.attr("id").is_some_and(|id| is_nav_name(id.trim()))
-        || element.attr("class").is_some_and(|class| class.split_whitespace().any(is_nav_name))
+    let is_chrome_class = |value: &str| is_nav_name(value) || CHROME_CLASSES.iter().any(|name| value.eq_ignore_ascii_case(name));
+    element.attr("id").is_some_and(|id| {
+        let id = id.trim();
+        is_nav_name(id) || CHROME_IDS.iter().any(|name| id.eq_ignore_ascii_case(name))
+    }) || element.attr("class").is_some_and(|class| class.split_whitespace().any(is_chrome_class))
+}
+
+/// Page chrome that survives as loose text: "Back to top" links and the like.
+fn is_chrome_text(text: &str) -> bool {
+    const PHRASES: &[&str] = &[
+        "back to top", "return to top", "top of page", "scroll to top", "go to top", "skip to content",
+        "skip to main content", "skip to navigation", "print", "print this page", "share", "expand_more",
+        "expand_less", "close",
+    ];
+    let text = text.trim().trim_end_matches(['.', '↑', '^', '▲']).trim();
+    text.len() <= 24 && PHRASES.iter().any(|p| text.eq_ignore_ascii_case(p))
 }
 
 /// Elements that start and end a block.
@@ -278,9 +303,11 @@ impl Walker {
         let kind = self.kind();
         if kind == BlockKind::Paragraph {
             for block in split_soft_lines(&text, LINE_BREAK) {
-                self.emit(classify_loose(block));
+                if let Some(block) = classify_loose(block) {
+                    self.emit(block);
+                }
             }
-        } else {
+        } else if !is_chrome_text(&text) {
             self.emit(Block { kind, text });
         }
     }
@@ -345,18 +372,21 @@ impl Walker {
 }
 
 /// Paragraph text that is really a bullet item or a heading.
-fn classify_loose(block: Block) -> Block {
+fn classify_loose(block: Block) -> Option<Block> {
+    if is_chrome_text(&block.text) {
+        return None;
+    }
     if block.kind != BlockKind::Paragraph {
-        return block;
+        return Some(block);
     }
     let trimmed = block.text.trim();
     if let Some(rest) = strip_bullet(trimmed) {
-        return Block { kind: BlockKind::ListItem, text: rest.to_string() };
+        return Some(Block { kind: BlockKind::ListItem, text: rest.to_string() });
     }
     if trimmed.len() <= 400 && looks_like_heading(&collapse(trimmed)) {
-        return Block { kind: BlockKind::Heading, text: block.text };
+        return Some(Block { kind: BlockKind::Heading, text: block.text });
     }
-    block
+    Some(block)
 }
 
 fn collapse(s: &str) -> String {
@@ -396,8 +426,8 @@ fn prepare(s: &str, limit: usize) -> Option<String> {
         let start = i + off;
         i = start + 1;
         let rest = &s[start..];
-        if rest.starts_with("<!--") {
-            i = match rest[4..].find("-->") {
+        if let Some(comment) = rest.strip_prefix("<!--") {
+            i = match comment.find("-->") {
                 Some(p) => start + 4 + p + 3,
                 None => s.len(),
             };

@@ -51,6 +51,9 @@ pub(crate) fn blocks(s: &str) -> Vec<Block> {
     for event in Parser::new_ext(s, options) {
         reader.event(event);
     }
+    if let Some(raw) = reader.html.take() {
+        reader.out.extend(super::html::blocks(&raw));
+    }
     reader.flush();
     reader.out
 }
@@ -250,6 +253,15 @@ mod tests {
             (TableRow, "email | login".to_string()),
             (Paragraph, "HTML block text".to_string()),
         ]);
+    }
+
+    #[test]
+    fn many_html_blocks_are_fast() {
+        let md = "<div align=\"center\">We collect <b>nothing</b>.</div>\n\nSome text.\n\n".repeat(20_000);
+        let started = std::time::Instant::now();
+        let got = blocks(&md);
+        assert_eq!(got.len(), 40_000);
+        assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
     }
 
     #[test]

@@ -149,7 +149,8 @@ fn assemble(source: &str, format: PolicyFormat, blocks: Vec<Block>) -> PolicyDoc
     let mut heading: Option<String> = None;
     for block in blocks {
         let body = collapse_whitespace(&block.text);
-        if body.is_empty() {
+        // Blocks of only punctuation or joiners ("|", "•", U+200D) say nothing.
+        if !body.chars().any(char::is_alphanumeric) {
             continue;
         }
         // A "heading" that runs on (an unclosed <h1>, a bad guess) is text.
@@ -170,6 +171,9 @@ fn assemble(source: &str, format: PolicyFormat, blocks: Vec<Block>) -> PolicyDoc
         let index = sections.len();
         sections.push(Section { kind, start, end, heading: heading.clone() });
         for (s, e) in split_sentences(&body) {
+            if !body[s..e].chars().any(char::is_alphanumeric) {
+                continue;
+            }
             sentences.push(Sentence {
                 start: start + s,
                 end: start + e,

@@ -19,6 +19,10 @@ const ALWAYS_ABBREVIATIONS: &[&str] = &[
     "e.g", "i.e", "eg", "ie", "mr", "mrs", "ms", "dr", "prof", "rev", "hon", "gen", "gov", "sen", "rep", "st", "vs",
     "approx", "cf", "viz", "esp", "incl", "excl", "dept", "est", "ca", "al", "resp", "jan", "feb", "mar", "apr",
     "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mon", "tue", "wed", "thu", "fri", "sat", "sun",
+    // Statute citations: "Cal. Civ. Code § 1798.83", "Bus. & Prof. Code".
+    "cal", "civ", "stat", "ann", "bus", "proc", "regs", "crim", "admin",
+    // Company forms that never end a name: "Bytedance Pte. Ltd.".
+    "pte", "pvt", "pty", "sdn",
 ];
 
 /// Abbreviations that never end a sentence when a number follows ("No. 5").
@@ -28,7 +32,7 @@ const NUMBER_ABBREVIATIONS: &[&str] =
 /// Abbreviations that often end a sentence too: they end one only when the
 /// next word is a common sentence opener ("... Google Inc. We use ...").
 const MAYBE_ABBREVIATIONS: &[&str] = &[
-    "etc", "inc", "ltd", "co", "corp", "llc", "plc", "gmbh", "ag", "bv", "nv", "pty", "lp", "llp", "sa", "srl", "jr", "sr",
+    "etc", "inc", "ltd", "co", "corp", "llc", "plc", "gmbh", "ag", "bv", "nv", "lp", "llp", "sa", "srl", "jr", "sr",
     "bros", "intl", "assn", "govt", "a.m", "p.m",
 ];
 

@@ -71,7 +71,9 @@ impl Reader {
         let heading = if first_in_group {
             looks_like_heading(line)
         } else {
-            self.last_ended_sentence && (is_all_caps(line) || numbered_title(line).is_some()) && looks_like_heading(line)
+            (cjk_enumerated(line)
+                || self.last_ended_sentence && (is_all_caps(line) || numbered_title(line).is_some()))
+                && looks_like_heading(line)
         };
         if heading {
             self.flush();
@@ -127,7 +129,14 @@ pub(crate) const LINE_BREAK: char = '\u{2028}';
 /// punctuation or a function word, and the next starts with a capitalised
 /// sentence opener ("We", "The", "If" ...). Such text is written one
 /// sentence per line, and the sentence splitter cannot see the boundary.
+/// Between two lines of Chinese or Japanese the break always counts: those
+/// scripts are not hard-wrapped, so each line is a paragraph.
 pub(crate) fn line_break_is_boundary(prev: &str, next: &str) -> bool {
+    let cjk_end = prev.trim_end().chars().last().is_some_and(|c| is_cjk(c) || matches!(c, '。' | '！' | '？' | '；' | '：' | '）' | '」' | '”'));
+    let cjk_start = next.trim_start().chars().next().is_some_and(|c| is_cjk(c) || matches!(c, '（' | '「' | '“' | '【'));
+    if cjk_end && cjk_start {
+        return true;
+    }
     const JOINING: &[&str] = &[
         "a", "an", "the", "to", "of", "and", "or", "nor", "with", "by", "for", "in", "on", "at", "from", "as", "that",
         "which", "our", "your", "their", "its", "is", "are", "be", "such", "than", "via", "including", "like", "if",
@@ -302,22 +311,60 @@ fn is_title_case(line: &str) -> bool {
     capital > 0 && capital * 4 >= total * 3
 }
 
+fn is_cjk(c: char) -> bool {
+    matches!(c, '\u{3040}'..='\u{30FF}' | '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{AC00}'..='\u{D7AF}')
+}
+
+/// A line that starts like a Chinese section number: "一、", "（二）",
+/// "3、", "第五条".
+fn cjk_enumerated(line: &str) -> bool {
+    const NUMERALS: &str = "一二三四五六七八九十百零〇";
+    if !line.chars().any(is_cjk) {
+        return false;
+    }
+    let mut chars = line.chars().peekable();
+    if line.starts_with('第') {
+        return line.chars().take(8).any(|c| matches!(c, '条' | '章' | '节' | '部' | '款'));
+    }
+    let open = matches!(chars.peek(), Some('（' | '('));
+    if open {
+        chars.next();
+    }
+    let mut count = 0;
+    while chars.peek().is_some_and(|&c| NUMERALS.contains(c) || c.is_ascii_digit()) {
+        chars.next();
+        count += 1;
+    }
+    if count == 0 {
+        return false;
+    }
+    match chars.next() {
+        Some('）' | ')') => open,
+        Some('、' | '．' | '.') => !open,
+        _ => false,
+    }
+}
+
 /// Whether one line of text looks like a heading.
 pub(crate) fn looks_like_heading(line: &str) -> bool {
     let line = line.trim();
     let chars = line.chars().count();
-    if chars < 2 || chars > MAX_HEADING_CHARS || line.split_whitespace().count() > MAX_HEADING_WORDS {
+    if !(2..=MAX_HEADING_CHARS).contains(&chars) || line.split_whitespace().count() > MAX_HEADING_WORDS {
         return false;
     }
     if !line.chars().any(|c| c.is_alphabetic()) {
         return false;
     }
-    if line.ends_with(['.', ',', ';', '!', '。', '，', '；']) {
+    if line.ends_with(['.', ',', ';', '!', '。', '，', '；', '！', '？']) {
         // "1. Information We Collect." is still not a heading; neither is prose.
         return false;
     }
     if line.ends_with(':') || line.ends_with('：') {
         return true;
+    }
+    if line.chars().any(is_cjk) {
+        // Chinese and Japanese have no case: only enumerated short lines.
+        return chars <= 40 && cjk_enumerated(line);
     }
     if line.ends_with('?') {
         return line.split_whitespace().count() <= 12 && line.starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit());
@@ -368,6 +415,20 @@ mod tests {
     }
 
     #[test]
+    fn chinese_lines() {
+        let got = kinds("隐私政策\n一、我们如何收集信息\n我们收集您的手机号。\n我们不会出售。\n（一）共享\n我们不共享。");
+        use BlockKind::*;
+        assert_eq!(got, vec![
+            (Paragraph, "隐私政策".to_string()),
+            (Heading, "一、我们如何收集信息".to_string()),
+            (Paragraph, "我们收集您的手机号。".to_string()),
+            (Paragraph, "我们不会出售。".to_string()),
+            (Heading, "（一）共享".to_string()),
+            (Paragraph, "我们不共享。".to_string()),
+        ]);
+    }
+
+    #[test]
     fn setext_and_hash_headings() {
         let got = kinds("Cookies\n=======\nWe use cookies.\n\n## Contact\nmail us.");
         assert_eq!(got[0], (BlockKind::Heading, "Cookies".to_string()));
@@ -382,5 +443,10 @@ mod tests {
         assert!(!looks_like_heading("We collect your e-mail address."));
         assert!(!looks_like_heading("we collect data without saying so"));
         assert!(!looks_like_heading("12345"));
+        assert!(looks_like_heading("一、我们如何收集和使用您的个人信息"));
+        assert!(looks_like_heading("（二）业务功能"));
+        assert!(looks_like_heading("第五条 信息共享"));
+        assert!(!looks_like_heading("我们仅会出于本政策所述的以下目的"));
+        assert!(!looks_like_heading("一、我们如何收集。"));
     }
 }
