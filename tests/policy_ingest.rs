@@ -354,6 +354,14 @@ fn thirty_mb_html() {
     let doc = parse(html.as_bytes(), Some(PolicyFormat::Html));
     println!("{} bytes -> {} sentences in {:?}", html.len(), doc.sentences.len(), started.elapsed());
     check_offsets(&doc);
+    for (name, format) in [("sharelocation_PRIVACY_POLICY.md", PolicyFormat::Markdown), ("sharelocation_PRIVACY_POLICY.md", PolicyFormat::Text)] {
+        let unit = std::fs::read_to_string(fixture(name)).unwrap_or_else(|e| panic!("{e}"));
+        let big = format!("{unit}\n\n").repeat(30_000_000 / (unit.len() + 2));
+        let started = std::time::Instant::now();
+        let doc = parse(big.as_bytes(), Some(format));
+        println!("{format:?}: {} bytes -> {} sentences in {:?}", big.len(), doc.sentences.len(), started.elapsed());
+        check_offsets(&doc);
+    }
 }
 
 /// `CANDOR_POLICY_DIR=/tmp/policies cargo test --test policy_ingest -- --ignored --nocapture corpus`

@@ -2,9 +2,11 @@
 //! clearly why they are not text.
 //!
 //! Order of evidence: a byte-order mark (UTF-8, UTF-16 LE/BE), known binary
-//! signatures and binary-looking content, a charset declared in the first
-//! 2 KB (HTML `<meta>` or an XML declaration), valid UTF-8, BOM-less UTF-16,
-//! and last windows-1252 for text that is plainly text but not UTF-8.
+//! signatures, BOM-less UTF-16, binary-looking content (NUL bytes, control
+//! characters), a charset declared in the first 2 KB (HTML `<meta>` or an
+//! XML declaration; ignored when the bytes are non-ASCII valid UTF-8, which a
+//! legacy encoding almost never produces), valid UTF-8, and last
+//! windows-1252 for text that is plainly text but not UTF-8.
 
 use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252};
 
@@ -50,6 +52,13 @@ pub fn decode_text(bytes: &[u8]) -> Result<String, String> {
         let encoding = if encoding == UTF_16LE || encoding == UTF_16BE { UTF_8 } else { encoding };
         if encoding == UTF_8 {
             return decode_utf8(bytes, "UTF-8 (declared)");
+        }
+        // Saved pages often keep a stale declaration after being re-encoded:
+        // non-ASCII text that is valid UTF-8 is almost never legacy-encoded.
+        if !bytes.is_ascii() {
+            if let Ok(text) = std::str::from_utf8(bytes) {
+                return Ok(text.to_string());
+            }
         }
         let (text, _had_errors) = encoding.decode_without_bom_handling(bytes);
         return Ok(text.into_owned());
@@ -298,6 +307,12 @@ mod tests {
         assert!(decode_text(xml).unwrap_or_default().contains("résumé"));
         let named = b"<meta content=\"windows-1252\" name=\"charset\"/><p>\xE9t\xE9</p>";
         assert!(decode_text(named).unwrap_or_default().contains("été"));
+    }
+
+    #[test]
+    fn stale_declaration_on_utf8_bytes() {
+        let html = "<meta charset=\"iso-8859-1\"><p>Café “quoted”</p>";
+        assert_eq!(decode_text(html.as_bytes()).as_deref(), Ok(html));
     }
 
     #[test]

@@ -3,8 +3,10 @@
 //! text into blocks.
 //!
 //! Dropped: `head`, scripts, styles, `noscript`, `nav`, `footer`,
-//! `[role=navigation]`, `[role=contentinfo]`, SVG/MathML, templates,
-//! embedded objects and form controls. `<br><br>` and the OPP-115 segment
+//! `[role=navigation|contentinfo|banner|menubar|search]`, menus marked up
+//! by id or class (`#nav`, `.navbar`, `.breadcrumb` ...), cookie-consent
+//! banners (OneTrust, Cookiebot ...), icon-font ligatures, SVG/MathML,
+//! templates, dialogs, embedded objects, images and form controls. `<br><br>` and the OPP-115 segment
 //! separator `|||` break a block. Table rows become one block with the cells
 //! joined by " | ", unless the row is page layout (it holds a nested table or
 //! a heading, or a lot of text), in which case its content is read as
@@ -71,7 +73,7 @@ fn is_dropped(element: &scraper::node::Element) -> bool {
     }
     if let Some(role) = element.attr("role") {
         let role = role.trim().to_ascii_lowercase();
-        if matches!(role.as_str(), "navigation" | "contentinfo" | "menubar" | "search") {
+        if matches!(role.as_str(), "navigation" | "contentinfo" | "banner" | "menubar" | "search") {
             return true;
         }
     }

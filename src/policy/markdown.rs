@@ -38,6 +38,8 @@ struct Reader {
     plain_text: bool,
     /// Whether a metadata block (front matter) is open.
     metadata: bool,
+    /// Whether an inline `<script>` or `<style>` element is open.
+    raw_text: bool,
 }
 
 /// Split Markdown into blocks.
@@ -83,10 +85,15 @@ impl Reader {
             Event::Text(text) | Event::Code(text) => self.push_text(&text),
             Event::InlineMath(text) | Event::DisplayMath(text) => self.push_text(&text),
             Event::Html(raw) | Event::InlineHtml(raw) => {
-                // Inline tags are dropped; a <br> is a line break.
-                let lower = raw.to_ascii_lowercase();
+                // Inline tags are dropped; a <br> is a line break; the text
+                // of inline <script>/<style> elements is skipped.
+                let lower = raw.trim().to_ascii_lowercase();
                 if lower.starts_with("<br") {
                     self.buf.push(LINE_BREAK);
+                } else if lower.starts_with("<script") || lower.starts_with("<style") {
+                    self.raw_text = !lower.contains("</script") && !lower.contains("</style") && !lower.ends_with("/>");
+                } else if lower.starts_with("</script") || lower.starts_with("</style") {
+                    self.raw_text = false;
                 }
             }
             Event::SoftBreak => self.buf.push(LINE_BREAK),
@@ -97,7 +104,7 @@ impl Reader {
     }
 
     fn push_text(&mut self, text: &str) {
-        if self.image > 0 || self.metadata {
+        if self.image > 0 || self.metadata || self.raw_text {
             return;
         }
         if self.emphasis == 0 && !text.trim().is_empty() {
@@ -198,6 +205,8 @@ impl Reader {
     }
 
     fn flush(&mut self) {
+        // Inline elements never span blocks.
+        self.raw_text = false;
         let plain_text = std::mem::replace(&mut self.plain_text, false);
         if self.row.is_some() {
             return; // cell text is collected by the row
@@ -240,7 +249,7 @@ mod tests {
 
     #[test]
     fn structure() {
-        let md = "---\ntitle: x\n---\n\n# Privacy\n\nWe use `Firebase` and [Google Analytics](https://x.y/).\n\n**What We Collect**\n\n- email\n  - hashed\n- phone\n\n| Data | Why |\n|---|---|\n| email | login |\n\n<div align=\"center\"><b>HTML</b> block text</div>\n\n![logo](x.png)\n";
+        let md = "---\ntitle: x\n---\n\n# Privacy\n\nWe use `Firebase` and [Google Analytics](https://x.y/).<script>bad()</script>\n\n**What We Collect**\n\n- email\n  - hashed\n- phone\n\n| Data | Why |\n|---|---|\n| email | login |\n\n<div align=\"center\"><b>HTML</b> block text</div>\n\n![logo](x.png)\n";
         use BlockKind::*;
         assert_eq!(kinds(md), vec![
             (Heading, "Privacy".to_string()),
