@@ -123,6 +123,15 @@ struct CheckArgs {
     /// HAR traffic capture (repeatable).
     #[arg(long)]
     traffic: Vec<PathBuf>,
+    /// Android app archive: .apk or .xapk (repeatable).
+    #[arg(long)]
+    apk: Vec<PathBuf>,
+    /// iOS app archive (.ipa), or a loose Info.plist / PrivacyInfo.xcprivacy (repeatable).
+    #[arg(long)]
+    ipa: Vec<PathBuf>,
+    /// Packet capture: .pcap or .pcapng; DNS queries and TLS server names (repeatable).
+    #[arg(long)]
+    pcap: Vec<PathBuf>,
     /// Device profile: JSON of known identifier values keyed by data type.
     #[arg(long)]
     device: Option<PathBuf>,
@@ -156,7 +165,8 @@ struct ExtractArgs {
 
 #[derive(clap::Args)]
 struct ObserveArgs {
-    /// Manifests (.xml) and traffic captures (.har).
+    /// Manifests (.xml), traffic captures (.har), app archives (.apk, .xapk,
+    /// .ipa), iOS property lists (.plist, .xcprivacy), packet captures (.pcap, .pcapng).
     files: Vec<PathBuf>,
     #[arg(long)]
     device: Option<PathBuf>,
@@ -257,6 +267,14 @@ pub struct AppFiles {
     pub manifests: Vec<PathBuf>,
     pub traffic: Vec<PathBuf>,
     pub device: Option<PathBuf>,
+    /// `*.apk`, `*.xapk`, `*.aab`.
+    pub apks: Vec<PathBuf>,
+    /// `*.ipa`.
+    pub ipas: Vec<PathBuf>,
+    /// `Info.plist`, `*.xcprivacy`.
+    pub plists: Vec<PathBuf>,
+    /// `*.pcap`, `*.pcapng`.
+    pub pcaps: Vec<PathBuf>,
 }
 
 /// Find an app's files in a folder (not recursive): a policy named like
@@ -278,6 +296,14 @@ pub fn find_app_files(dir: &Path) -> Result<AppFiles> {
             files.manifests.push(p);
         } else if ext == "har" {
             files.traffic.push(p);
+        } else if matches!(ext.as_str(), "apk" | "xapk" | "aab") {
+            files.apks.push(p);
+        } else if ext == "ipa" {
+            files.ipas.push(p);
+        } else if name == "info.plist" || ext == "xcprivacy" {
+            files.plists.push(p);
+        } else if matches!(ext.as_str(), "pcap" | "pcapng") {
+            files.pcaps.push(p);
         } else if name == "device.json" {
             files.device = Some(p);
         }
@@ -296,6 +322,16 @@ fn check(a: CheckArgs) -> Result<u8> {
     }
     files.manifests.extend(a.manifest);
     files.traffic.extend(a.traffic);
+    files.apks.extend(a.apk);
+    for p in a.ipa {
+        let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+        if matches!(ext.as_str(), "plist" | "xcprivacy") {
+            files.plists.push(p);
+        } else {
+            files.ipas.push(p);
+        }
+    }
+    files.pcaps.extend(a.pcap);
     if a.device.is_some() {
         files.device = a.device;
     }
@@ -311,6 +347,10 @@ fn check(a: CheckArgs) -> Result<u8> {
             traffic: files.traffic.clone(),
             device: files.device.clone(),
             first_party_domains: a.first_party_domain.clone(),
+            apks: files.apks.clone(),
+            ipas: files.ipas.clone(),
+            plists: files.plists.clone(),
+            pcaps: files.pcaps.clone(),
         },
         ont,
     )?;
@@ -395,13 +435,23 @@ fn extract(a: ExtractArgs) -> Result<u8> {
 fn observe_cmd(a: ObserveArgs) -> Result<u8> {
     let ont = crate::ontology::shipped()?;
     let mut inputs =
-        ObserveInputs { manifests: vec![], traffic: vec![], device: a.device, first_party_domains: a.first_party_domain };
+        ObserveInputs { device: a.device, first_party_domains: a.first_party_domain, ..ObserveInputs::default() };
     for f in a.files {
         let ext = f.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
         match ext.as_str() {
             "xml" => inputs.manifests.push(f),
             "har" | "json" => inputs.traffic.push(f),
-            _ => return Err(Error::input(&f, "unknown kind of file (expected a manifest .xml or a .har capture)")),
+            "apk" | "xapk" | "aab" => inputs.apks.push(f),
+            "ipa" => inputs.ipas.push(f),
+            "plist" | "xcprivacy" => inputs.plists.push(f),
+            "pcap" | "pcapng" | "cap" => inputs.pcaps.push(f),
+            _ => {
+                return Err(Error::input(
+                    &f,
+                    "unknown kind of file (expected a manifest .xml, a .har or .pcap/.pcapng capture, \
+                     an .apk/.xapk/.ipa archive or an iOS .plist/.xcprivacy)",
+                ))
+            }
         }
     }
     let observed = observe(&inputs, ont)?;

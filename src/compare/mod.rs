@@ -272,6 +272,7 @@ pub fn recipient_key(dest: &Destination) -> String {
 fn flow_label(flow: &Flow) -> Label {
     match &flow.source {
         FlowSource::Permission { permission, file } => Label::Permission { permission: permission.clone(), file: file.clone() },
+        FlowSource::UsageDescription { key, file, .. } => Label::Permission { permission: key.clone(), file: file.clone() },
         FlowSource::Request { method, url, location, matched, file, entry } => Label::Request {
             method: method.clone(),
             url: url.clone(),

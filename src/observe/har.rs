@@ -7,12 +7,18 @@
 //!   nested inside a form field or a query value), header names and cookie
 //!   names are looked up with [`DataTypeOntology::for_traffic_key`];
 //! * by value (confidence 1.0): the device profile's known values found in
-//!   the URL, headers, cookies or body, plain, URL-encoded or as a SHA-256
-//!   hex digest, case-insensitively; and the profile's coordinates when a
+//!   the URL, headers, cookies or body, plain, URL-encoded, base64 (both
+//!   alphabets, padded or not, also inside a larger base64 blob), hex, or as
+//!   an MD5, SHA-1 or SHA-256 hex digest (of the value, lower- or upper-cased),
+//!   all in one Aho-Corasick pass per text; `matched` says which
+//!   (`value:base64`, `value:md5`, ...). Also the profile's coordinates when a
 //!   latitude and a longitude within 0.01 degrees of them appear in the same
 //!   request.
 //!
-//! Bodies may be base64 (`encoding: "base64"`) and gzip-compressed.
+//! Bodies may be base64 (`encoding: "base64"`, or unmarked when a
+//! `Content-Encoding` says the bytes are compressed), compressed with gzip,
+//! deflate or brotli (`Content-Encoding`), and multipart (each part is a
+//! named field).
 
 use super::destination::{is_ip_address, resolve_destination, FirstParty};
 use super::device::{DeviceProfile, COORDINATE_DATA_TYPE};
@@ -203,7 +209,7 @@ pub fn parse_har(
         scan_url(&mut scan, &url);
         scan_headers_and_cookies(&mut scan, &headers, req.cookies.as_deref().unwrap_or_default());
         if let Some(post) = &req.post_data {
-            scan_body(&mut scan, post);
+            scan_body(&mut scan, post, &headers);
         }
         for hit in scan.finish() {
             traffic.flows.push(Flow {
@@ -311,8 +317,18 @@ fn scan_headers_and_cookies(scan: &mut Scanner, headers: &[(String, String)], ha
     }
 }
 
-fn scan_body(scan: &mut Scanner, post: &PostData) {
-    let mime = post.mime_type.as_deref().unwrap_or("").to_ascii_lowercase();
+fn scan_body(scan: &mut Scanner, post: &PostData, headers: &[(String, String)]) {
+    let raw_header =
+        |name: &str| headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim().to_string());
+    let header = |name: &str| raw_header(name).map(|v| v.to_ascii_lowercase());
+    let mime = post
+        .mime_type
+        .as_deref()
+        .filter(|m| !m.trim().is_empty())
+        .map(str::to_ascii_lowercase)
+        .or_else(|| header("content-type"))
+        .unwrap_or_default();
+    let content_encoding = header("content-encoding").unwrap_or_default();
     let params: Vec<(String, String)> = post
         .params
         .iter()
@@ -324,22 +340,40 @@ fn scan_body(scan: &mut Scanner, post: &PostData) {
         None => None,
         Some(t) if t.is_empty() => None,
         Some(t) => {
-            let bytes: Option<Vec<u8>> = if post.encoding.as_deref().is_some_and(|e| e.eq_ignore_ascii_case("base64")) {
-                decode_base64(t)
+            let is_base64 = post.encoding.as_deref().is_some_and(|e| e.eq_ignore_ascii_case("base64"));
+            let bytes: Option<Vec<u8>> = if is_base64 { decode_base64(t) } else { Some(t.as_bytes().to_vec()) };
+            let coded = !content_encoding.is_empty() && content_encoding != "identity";
+            let inflated = if coded {
+                // The body as sent: the HAR text itself, or (when the exporter did not
+                // say so) base64 of the compressed bytes.
+                let mut candidates: Vec<Vec<u8>> = Vec::new();
+                if !is_base64 {
+                    candidates.extend(decode_base64(t));
+                }
+                candidates.extend(bytes.clone());
+                candidates.iter().find_map(|b| decode_content(b, &content_encoding))
             } else {
-                Some(t.as_bytes().to_vec())
+                None
             };
-            match bytes {
+            match (inflated, bytes) {
+                (Some(plain), _) => Some(String::from_utf8_lossy(&plain).into_owned()),
                 // Undecodable base64: search the text as it is.
-                None => Some(t.clone()),
-                Some(b) if b.starts_with(&[0x1f, 0x8b]) => match gunzip(&b, MAX_BODY_BYTES) {
+                (None, None) => Some(t.clone()),
+                (None, Some(b)) if b.starts_with(&[0x1f, 0x8b]) => match gunzip(&b, MAX_BODY_BYTES) {
                     Ok(plain) => Some(String::from_utf8_lossy(&plain).into_owned()),
                     Err(_) => Some(String::from_utf8_lossy(&b).into_owned()),
                 },
-                Some(b) => Some(String::from_utf8_lossy(&b).into_owned()),
+                (None, Some(b)) => Some(String::from_utf8_lossy(&b).into_owned()),
             }
         }
     };
+    if let (Some(t), true) = (&text, mime.contains("multipart/")) {
+        if let Some(boundary) = multipart_boundary(&mime, post.mime_type.clone().or_else(|| raw_header("content-type")).as_deref()) {
+            if scan_multipart(scan, t, &boundary) {
+                return;
+            }
+        }
+    }
     let Some(text) = text else {
         // Some exporters give only the parsed form/multipart fields.
         for (n, v) in &params {
@@ -391,6 +425,86 @@ fn looks_like_form(text: &str) -> bool {
         && t.contains('=')
         && !t.contains(char::is_whitespace)
         && t.split('&').all(|p| p.split_once('=').is_some_and(|(k, _)| !k.is_empty()))
+}
+
+/// Undo a `Content-Encoding` (`gzip`, `deflate`, `br`, or a comma-separated
+/// chain of them, applied in reverse), capped at [`MAX_BODY_BYTES`].
+fn decode_content(bytes: &[u8], encoding: &str) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let mut cur = bytes.to_vec();
+    for enc in encoding.split(',').map(str::trim).rev() {
+        let mut out = Vec::new();
+        let ok = match enc {
+            "" | "identity" => continue,
+            "gzip" | "x-gzip" => flate2::read::MultiGzDecoder::new(cur.as_slice()).take(MAX_BODY_BYTES + 1).read_to_end(&mut out).is_ok(),
+            "deflate" => {
+                flate2::read::ZlibDecoder::new(cur.as_slice()).take(MAX_BODY_BYTES + 1).read_to_end(&mut out).is_ok() || {
+                    out.clear();
+                    flate2::read::DeflateDecoder::new(cur.as_slice()).take(MAX_BODY_BYTES + 1).read_to_end(&mut out).is_ok()
+                }
+            }
+            "br" => brotli_decompressor::Decompressor::new(cur.as_slice(), 4096)
+                .take(MAX_BODY_BYTES + 1)
+                .read_to_end(&mut out)
+                .is_ok(),
+            _ => false,
+        };
+        if !ok || out.is_empty() || out.len() as u64 > MAX_BODY_BYTES {
+            return None;
+        }
+        cur = out;
+    }
+    Some(cur)
+}
+
+/// The `boundary` parameter of a multipart content type (case kept from the original header).
+fn multipart_boundary(lower: &str, original: Option<&str>) -> Option<String> {
+    let src = original.filter(|o| o.to_ascii_lowercase() == lower).unwrap_or(lower);
+    let at = src.to_ascii_lowercase().find("boundary=")?;
+    let rest = &src[at + "boundary=".len()..];
+    let b = if let Some(q) = rest.strip_prefix('"') {
+        q.split('"').next().unwrap_or("")
+    } else {
+        rest.split(';').next().unwrap_or("").trim()
+    };
+    (!b.is_empty() && b.len() <= 200).then(|| b.to_string())
+}
+
+/// Scan each part of a multipart body as a named field; false when no part was found.
+fn scan_multipart(scan: &mut Scanner, text: &str, boundary: &str) -> bool {
+    let delimiter = format!("--{boundary}");
+    let mut any = false;
+    for (i, part) in text.split(delimiter.as_str()).enumerate().skip(1).take(1000) {
+        if part.starts_with("--") {
+            break;
+        }
+        let part = part.strip_prefix("\r\n").or_else(|| part.strip_prefix('\n')).unwrap_or(part);
+        let (head, body) = match part.find("\r\n\r\n") {
+            Some(at) => (&part[..at], &part[at + 4..]),
+            None => match part.find("\n\n") {
+                Some(at) => (&part[..at], &part[at + 2..]),
+                None => continue,
+            },
+        };
+        let body = body.strip_suffix("\r\n").or_else(|| body.strip_suffix('\n')).unwrap_or(body);
+        let mut name = format!("part{i}");
+        for line in head.lines() {
+            let lower = line.to_ascii_lowercase();
+            if lower.starts_with("content-disposition:") {
+                if let Some(at) = lower.find(" name=").or_else(|| lower.find(";name=")) {
+                    let v = &line[at + 6..];
+                    let v = v.trim_start_matches('"');
+                    let end = v.find(['"', ';']).unwrap_or(v.len());
+                    if !v[..end].is_empty() {
+                        name = v[..end].to_string();
+                    }
+                }
+            }
+        }
+        any = true;
+        scan.field(&format!("body:multipart:{}", short_key(&name)), &name, body, body);
+    }
+    any
 }
 
 fn decode_base64(text: &str) -> Option<Vec<u8>> {
@@ -458,11 +572,16 @@ fn short_key(k: &str) -> String {
 // ---------------------------------------------------------------------------
 // Matching
 
-/// How a device-profile value appears in traffic.
+/// How a device-profile value appears in traffic. The order is the
+/// preference when one value matches several ways.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 enum Encoding {
     Plain,
     UrlEncoded,
+    Base64,
+    Hex,
+    Md5,
+    Sha1,
     Sha256,
 }
 
@@ -471,16 +590,41 @@ impl Encoding {
         match self {
             Encoding::Plain => "value:plain",
             Encoding::UrlEncoded => "value:urlencoded",
+            Encoding::Base64 => "value:base64",
+            Encoding::Hex => "value:hex",
+            Encoding::Md5 => "value:md5",
+            Encoding::Sha1 => "value:sha1",
             Encoding::Sha256 => "value:sha256",
         }
     }
 }
 
-/// One multi-pattern automaton over every form of every profile value.
+/// Shortest base64 or hex pattern kept (shorter ones would match by chance).
+const MIN_ENCODED_PATTERN: usize = 8;
+
+/// What a pattern of the automaton stands for.
+struct PatternMeta {
+    data_type: String,
+    encoding: Encoding,
+    /// The pattern's first/last bytes are word bytes: require a non-word byte (or the edge) next to them.
+    first_word: bool,
+    last_word: bool,
+    /// Base64 is case-sensitive: the match must equal the pattern byte for byte.
+    exact: bool,
+}
+
+/// One multi-pattern automaton over every encoding of every profile value:
+/// plain, URL-encoded, base64 (standard and URL-safe alphabets, padded or
+/// not, and at each of the three byte alignments, so a value inside a
+/// larger base64 blob is found too), hex, and MD5/SHA-1/SHA-256 hex digests
+/// of the value as written, trimmed, lower- and upper-cased. The automaton
+/// is ASCII case-insensitive (hex digits, digests and identifiers in either
+/// case); base64 matches are then checked case-sensitively. A text is
+/// searched in one pass, whatever the number of values and encodings.
 struct ValueMatcher {
     automaton: Option<AhoCorasick>,
-    /// Per pattern: data type, encoding, and whether its first/last bytes are word bytes.
-    meta: Vec<(String, Encoding, bool, bool)>,
+    patterns: Vec<String>,
+    meta: Vec<PatternMeta>,
     coordinates: Vec<(f64, f64)>,
 }
 
@@ -489,24 +633,45 @@ impl ValueMatcher {
         let mut patterns: Vec<String> = Vec::new();
         let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
         let mut meta = Vec::new();
-        let mut add = |p: String, dt: &str, enc: Encoding| {
-            if p.len() < 4 || !seen.insert(p.to_ascii_lowercase()) {
+        let mut add = |p: String, dt: &str, enc: Encoding, exact: bool, bounded: bool| {
+            let key = if exact { format!("={p}") } else { p.to_ascii_lowercase() };
+            if p.len() < 4 || !seen.insert(key) {
                 return;
             }
-            let first = p.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric());
-            let last = p.bytes().last().is_some_and(|b| b.is_ascii_alphanumeric());
-            meta.push((dt.to_string(), enc, first, last));
+            let word = |b: Option<u8>| bounded && b.is_some_and(|b| b.is_ascii_alphanumeric());
+            meta.push(PatternMeta {
+                data_type: dt.to_string(),
+                encoding: enc,
+                first_word: word(p.bytes().next()),
+                last_word: word(p.bytes().last()),
+                exact,
+            });
             patterns.push(p);
         };
         if let Some(d) = device {
             for (dt, v) in d.pairs() {
-                add(v.to_string(), dt, Encoding::Plain);
+                add(v.to_string(), dt, Encoding::Plain, false, true);
                 let form: String = url::form_urlencoded::byte_serialize(v.as_bytes()).collect();
-                add(form.clone(), dt, Encoding::UrlEncoded);
-                add(form.replace('+', "%20"), dt, Encoding::UrlEncoded);
-                add(sha256_hex(v), dt, Encoding::Sha256);
-                add(sha256_hex(&v.to_lowercase()), dt, Encoding::Sha256);
-                add(sha256_hex(v.trim()), dt, Encoding::Sha256);
+                add(form.clone(), dt, Encoding::UrlEncoded, false, true);
+                add(form.replace('+', "%20"), dt, Encoding::UrlEncoded, false, true);
+                let mut forms: Vec<String> = vec![v.to_string(), v.trim().to_string(), v.to_lowercase(), v.to_uppercase()];
+                forms.dedup();
+                let mut done: std::collections::HashSet<&str> = std::collections::HashSet::new();
+                for f in &forms {
+                    if !done.insert(f.as_str()) {
+                        continue;
+                    }
+                    for core in base64_cores(f.as_bytes()) {
+                        add(core, dt, Encoding::Base64, true, false);
+                    }
+                    let hex = hex_lower(f.as_bytes());
+                    if hex.len() >= MIN_ENCODED_PATTERN {
+                        add(hex, dt, Encoding::Hex, false, true);
+                    }
+                    add(digest_hex::<md5::Md5>(f), dt, Encoding::Md5, false, true);
+                    add(digest_hex::<sha1::Sha1>(f), dt, Encoding::Sha1, false, true);
+                    add(digest_hex::<sha2::Sha256>(f), dt, Encoding::Sha256, false, true);
+                }
             }
         }
         let automaton = if patterns.is_empty() {
@@ -518,7 +683,12 @@ impl ValueMatcher {
                 .build(&patterns)
                 .ok()
         };
-        ValueMatcher { automaton, meta, coordinates: device.map(|d| d.coordinates.clone()).unwrap_or_default() }
+        ValueMatcher {
+            automaton,
+            patterns,
+            meta,
+            coordinates: device.map(|d| d.coordinates.clone()).unwrap_or_default(),
+        }
     }
 
     /// Data types whose values occur in `hay` as whole tokens, with the encoding seen.
@@ -527,26 +697,58 @@ impl ValueMatcher {
         let bytes = hay.as_bytes();
         let mut out: Vec<(&str, Encoding)> = Vec::new();
         for m in ac.find_overlapping_iter(hay) {
-            let (dt, enc, first_word, last_word) = &self.meta[m.pattern().as_usize()];
-            if *first_word && m.start() > 0 && bytes[m.start() - 1].is_ascii_alphanumeric() {
+            let pm = &self.meta[m.pattern().as_usize()];
+            if pm.first_word && m.start() > 0 && bytes[m.start() - 1].is_ascii_alphanumeric() {
                 continue;
             }
-            if *last_word && m.end() < bytes.len() && bytes[m.end()].is_ascii_alphanumeric() {
+            if pm.last_word && m.end() < bytes.len() && bytes[m.end()].is_ascii_alphanumeric() {
                 continue;
             }
-            match out.iter_mut().find(|(d, _)| d == dt) {
-                Some(existing) => existing.1 = existing.1.min(*enc),
-                None => out.push((dt.as_str(), *enc)),
+            if pm.exact && &bytes[m.start()..m.end()] != self.patterns[m.pattern().as_usize()].as_bytes() {
+                continue;
+            }
+            match out.iter_mut().find(|(d, _)| *d == pm.data_type) {
+                Some(existing) => existing.1 = existing.1.min(pm.encoding),
+                None => out.push((pm.data_type.as_str(), pm.encoding)),
             }
         }
         out
     }
 }
 
-fn sha256_hex(s: &str) -> String {
-    use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(s.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+/// The parts of the base64 text of `v` that do not depend on the bytes
+/// around it, for each of the three alignments `v` can have in a larger
+/// encoded stream, in both alphabets. Padded and unpadded encodings of `v`
+/// alone contain the alignment-0 core.
+fn base64_cores(v: &[u8]) -> Vec<String> {
+    use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
+    use base64::Engine;
+    let mut out = Vec::new();
+    for k in 0..3usize {
+        let mut buf = vec![0u8; k];
+        buf.extend_from_slice(v);
+        let skip = [0, 2, 3][k];
+        let partial = usize::from(buf.len() % 3 != 0);
+        for engine in [&STANDARD_NO_PAD, &URL_SAFE_NO_PAD] {
+            let enc = engine.encode(&buf);
+            if enc.len() < skip + partial + MIN_ENCODED_PATTERN {
+                continue;
+            }
+            let core = enc[skip..enc.len() - partial].to_string();
+            if !out.contains(&core) {
+                out.push(core);
+            }
+        }
+    }
+    out
+}
+
+fn hex_lower(b: &[u8]) -> String {
+    b.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn digest_hex<D: sha2::Digest>(s: &str) -> String {
+    hex_lower(&D::digest(s.as_bytes()))
 }
 
 /// One finding within a request.

@@ -1,18 +1,32 @@
 //! Observe: what the app was seen to do. Reads Android manifests (text XML),
-//! HAR traffic captures and an optional device profile, and produces
-//! [`Flow`]s: a data type reaching a destination, with the evidence.
+//! app archives (APK/XAPK with binary manifests and DEX code, IPA), iOS
+//! `Info.plist` and `PrivacyInfo.xcprivacy` files, HAR traffic captures,
+//! pcap/pcapng packet captures and an optional device profile, and produces
+//! [`Flow`]s: a data type reaching a destination, with the evidence; plus
+//! the contacted hosts and the tracker SDKs embedded in the code.
 
 use serde::{Deserialize, Serialize};
 
+pub mod apk;
+pub mod axml;
 pub mod destination;
 pub mod device;
+pub mod dex;
 pub mod har;
+pub mod ios;
 pub mod manifest;
+pub mod pcap;
+pub mod sdk;
+pub mod zip;
 
 pub use destination::{resolve_destination, FirstParty};
 pub use device::DeviceProfile;
 pub use har::{read_har, Traffic};
 pub use manifest::{read_manifest, Manifest};
+pub use apk::{read_apk, ApkContents};
+pub use ios::{read_ios_file, read_ipa, IosContents};
+pub use pcap::read_pcap;
+pub use sdk::SdkDetector;
 
 use crate::ontology::Ontologies;
 use std::path::PathBuf;
@@ -52,6 +66,10 @@ pub enum FlowSource {
         /// Index of the entry in the capture (0-based).
         entry: usize,
     },
+    /// An iOS app declares access to the data: an `NS*UsageDescription`
+    /// key of its Info.plist (with the developer's stated reason), or a
+    /// collected-data type of its privacy manifest.
+    UsageDescription { key: String, reason: String, file: String },
 }
 
 /// One observed data flow.
@@ -90,6 +108,90 @@ pub struct Contact {
     pub entry: usize,
 }
 
+/// An app component declared in a manifest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Component {
+    /// `activity`, `activity-alias`, `service`, `receiver` or `provider`.
+    pub kind: String,
+    /// Fully qualified class name.
+    pub name: String,
+}
+
+/// A `<meta-data>` entry (SDK keys and settings often live here).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MetaData {
+    pub name: String,
+    /// The value, or `@0x...` for an unresolved resource reference.
+    pub value: String,
+    /// The component it belongs to; `None` for the application's own.
+    #[serde(default)]
+    pub component: Option<String>,
+}
+
+/// Facts about an app package read from an archive or iOS property list.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AppInfo {
+    /// The archive or file read.
+    pub file: String,
+    /// `android` or `ios`.
+    pub platform: String,
+    /// Package name or bundle id.
+    pub package: Option<String>,
+    /// Android versionCode / iOS CFBundleVersion.
+    pub version_code: Option<String>,
+    /// Android versionName / iOS CFBundleShortVersionString.
+    pub version_name: Option<String>,
+    /// Android minSdkVersion / iOS MinimumOSVersion.
+    pub min_sdk: Option<String>,
+    pub target_sdk: Option<String>,
+    pub components: Vec<Component>,
+    pub meta_data: Vec<MetaData>,
+    /// Android `<queries>`: `package:NAME`, `intent:ACTION`, `provider:AUTHORITY`.
+    pub queries: Vec<String>,
+    /// iOS privacy manifest `NSPrivacyTracking`.
+    pub tracking: Option<bool>,
+    /// iOS privacy manifest `NSPrivacyTrackingDomains`.
+    pub tracking_domains: Vec<String>,
+}
+
+/// Whether an embedded SDK was also seen in traffic.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SdkStatus {
+    /// The code is in the app; no traffic to it was observed (not a transfer).
+    #[default]
+    Embedded,
+    /// The code is in the app and traffic reached a host of its network signature.
+    Contacted,
+}
+
+/// A tracker SDK whose code is embedded in the app.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EmbeddedSdk {
+    /// Exodus Privacy tracker id.
+    pub tracker_id: u32,
+    pub name: String,
+    /// Entity-ontology organization id, when known.
+    pub organization: Option<String>,
+    pub organization_name: Option<String>,
+    /// Entity-ontology category ids (advertising, analytics, ...).
+    pub categories: Vec<String>,
+    /// Exodus categories as published.
+    pub tracker_categories: Vec<String>,
+    pub website: String,
+    /// The code signature that matched (`com.facebook.ads.`).
+    pub signature: String,
+    /// One class that matched it (`com.facebook.ads.AdView`).
+    pub class: String,
+    /// The DEX file it was found in (`app.apk!classes2.dex`).
+    pub file: String,
+    pub status: SdkStatus,
+    /// Hosts of its network signature that traffic reached.
+    #[serde(default)]
+    pub contacted_hosts: Vec<String>,
+}
+
 /// Everything observed about one app.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Observation {
@@ -100,23 +202,47 @@ pub struct Observation {
     pub features: Vec<String>,
     pub flows: Vec<Flow>,
     pub contacts: Vec<Contact>,
+    /// App archives and property lists read (version, components, meta-data, ...).
+    #[serde(default)]
+    pub apps: Vec<AppInfo>,
+    /// Tracker SDKs embedded in the code (not transfers by themselves).
+    #[serde(default)]
+    pub sdks: Vec<EmbeddedSdk>,
 }
 
 /// The files to observe one app from.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ObserveInputs {
-    /// Text AndroidManifest.xml files (main and flavours).
+    /// Text AndroidManifest.xml files (main and flavours). Binary manifests,
+    /// app archives (APK/XAPK/IPA) and iOS property lists given here are
+    /// recognised by their content and read as such.
     pub manifests: Vec<PathBuf>,
-    /// HAR captures of the app's traffic.
+    /// HAR captures of the app's traffic; pcap/pcapng files given here are
+    /// recognised by their magic number and read as packet captures.
     pub traffic: Vec<PathBuf>,
     /// A device profile (known identifier values of the test device).
     pub device: Option<PathBuf>,
     /// Extra domains owned by the app maker (besides the one the package name suggests).
     pub first_party_domains: Vec<String>,
+    /// Android archives (.apk, .xapk).
+    pub apks: Vec<PathBuf>,
+    /// iOS archives (.ipa).
+    pub ipas: Vec<PathBuf>,
+    /// Loose iOS files: Info.plist (XML or binary) and PrivacyInfo.xcprivacy.
+    pub plists: Vec<PathBuf>,
+    /// Packet captures (.pcap, .pcapng): DNS queries and TLS server names.
+    pub pcaps: Vec<PathBuf>,
 }
 
-/// Observe an app: read its manifests (package, permissions, features), the
-/// device profile and the traffic captures, and gather the flows.
+/// Observe an app: read its manifests and archives (package, permissions,
+/// features, embedded SDKs), its iOS property lists (usage descriptions,
+/// privacy manifest), the device profile and the traffic and packet
+/// captures, and gather the flows.
+///
+/// iOS usage descriptions and the app's privacy-manifest data types are
+/// flows to the app itself, like dangerous permissions. Embedded SDKs make
+/// no flows: they are listed in [`Observation::sdks`], `contacted` when a
+/// capture reached a host of their network signature.
 ///
 /// Each data type of a dangerous permission becomes a flow to the app itself
 /// (host = package name, or `app` when unknown; first party; confidence 1.0).
@@ -127,8 +253,7 @@ pub fn observe(inputs: &ObserveInputs, ont: &Ontologies) -> crate::Result<Observ
     let mut obs = Observation::default();
     let mut seen_permissions: HashSet<String> = HashSet::new();
     let mut seen_features: HashSet<String> = HashSet::new();
-    for path in &inputs.manifests {
-        let m = read_manifest(path, &ont.data_types)?;
+    let mut add_manifest = |obs: &mut Observation, m: Manifest| {
         if obs.package.is_none() {
             obs.package = m.package;
         }
@@ -142,7 +267,49 @@ pub fn observe(inputs: &ObserveInputs, ont: &Ontologies) -> crate::Result<Observ
                 obs.features.push(f);
             }
         }
+    };
+    // Archives and property lists given as manifests are dispatched by content.
+    let mut apks: Vec<&PathBuf> = inputs.apks.iter().collect();
+    let mut ipas: Vec<&PathBuf> = inputs.ipas.iter().collect();
+    let mut plists: Vec<&PathBuf> = inputs.plists.iter().collect();
+    for path in &inputs.manifests {
+        match sniff(path) {
+            Sniffed::Zip if has_extension(path, &["ipa"]) => ipas.push(path),
+            Sniffed::Zip => apks.push(path),
+            Sniffed::Plist => plists.push(path),
+            Sniffed::Axml => {
+                let bytes = crate::error::read_input(path, manifest::MAX_MANIFEST_BYTES)?;
+                let (info, permissions, features) = apk::parse_binary_manifest(&bytes, path, &ont.data_types)?;
+                add_manifest(&mut obs, Manifest { package: info.package.clone(), permissions, features });
+                obs.apps.push(info);
+            }
+            _ => {
+                let m = read_manifest(path, &ont.data_types)?;
+                add_manifest(&mut obs, m);
+            }
+        }
     }
+    for path in apks {
+        let apk = read_apk(path, ont)?;
+        add_manifest(&mut obs, Manifest { package: apk.info.package.clone(), permissions: apk.permissions, features: apk.features });
+        obs.apps.push(apk.info);
+        for s in apk.sdks {
+            if !obs.sdks.iter().any(|x| x.tracker_id == s.tracker_id) {
+                obs.sdks.push(s);
+            }
+        }
+    }
+    let mut ios = IosContents::default();
+    for path in ipas {
+        ios.merge(read_ipa(path, &ont.data_types)?);
+    }
+    for path in plists {
+        ios.merge(read_ios_file(path, &ont.data_types)?);
+    }
+    if obs.package.is_none() {
+        obs.package = ios.apps.iter().find_map(|a| a.package.clone());
+    }
+    obs.apps.extend(ios.apps.iter().cloned());
     let mut first_party = match &obs.package {
         Some(p) => FirstParty::from_package(p),
         None => FirstParty::default(),
@@ -174,14 +341,77 @@ pub fn observe(inputs: &ObserveInputs, ont: &Ontologies) -> crate::Result<Observ
             }
         }
     }
+    // iOS usage descriptions and privacy-manifest data types: access the app declares.
+    let mut seen_declared: HashSet<(String, String)> = HashSet::new();
+    for d in &ios.declared {
+        if seen_declared.insert((d.data_type.clone(), d.key.clone())) {
+            obs.flows.push(Flow {
+                data_type: d.data_type.clone(),
+                destination: app_destination.clone(),
+                source: FlowSource::UsageDescription { key: d.key.clone(), reason: d.reason.clone(), file: d.file.clone() },
+                confidence: 1.0,
+            });
+        }
+    }
     let device = match &inputs.device {
         Some(path) => Some(DeviceProfile::load(path, &ont.data_types)?),
         None => None,
     };
+    let mut pcaps: Vec<&PathBuf> = inputs.pcaps.iter().collect();
     for path in &inputs.traffic {
+        if sniff(path) == Sniffed::Pcap {
+            pcaps.push(path);
+            continue;
+        }
         let t = read_har(path, ont, &first_party, device.as_ref())?;
         obs.flows.extend(t.flows);
         obs.contacts.extend(t.contacts);
     }
+    for path in pcaps {
+        obs.contacts.extend(read_pcap(path, ont, &first_party)?);
+    }
+    if !obs.sdks.is_empty() {
+        SdkDetector::shipped()?.mark_contacted(&mut obs.sdks, &obs.contacts);
+    }
     Ok(obs)
+}
+
+/// What a file looks like from its first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sniffed {
+    Zip,
+    Plist,
+    Pcap,
+    /// A binary (compiled) AndroidManifest.xml.
+    Axml,
+    Other,
+}
+
+/// Tell archives, property lists and packet captures apart by content (and
+/// the `.plist`/`.xcprivacy` extension for XML property lists). Unreadable
+/// files are `Other`: the reader of the default kind reports the problem.
+fn sniff(path: &std::path::Path) -> Sniffed {
+    use std::io::Read;
+    let mut head = [0u8; 8];
+    let n = std::fs::File::open(path).and_then(|mut f| f.read(&mut head)).unwrap_or(0);
+    let head = &head[..n];
+    if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
+        Sniffed::Zip
+    } else if head.starts_with(&[0x03, 0x00, 0x08, 0x00]) {
+        Sniffed::Axml
+    } else if head.starts_with(b"bplist") || has_extension(path, &["plist", "xcprivacy"]) {
+        Sniffed::Plist
+    } else if matches!(
+        head.get(..4),
+        Some([0xd4, 0xc3, 0xb2, 0xa1] | [0xa1, 0xb2, 0xc3, 0xd4] | [0x4d, 0x3c, 0xb2, 0xa1] | [0xa1, 0xb2, 0x3c, 0x4d] | [0x0a, 0x0d, 0x0d, 0x0a])
+    ) {
+        Sniffed::Pcap
+    } else {
+        Sniffed::Other
+    }
+}
+
+fn has_extension(path: &std::path::Path, exts: &[&str]) -> bool {
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    exts.contains(&ext.as_str())
 }

@@ -36,6 +36,7 @@ pub fn render_markdown(report: &AppReport) -> String {
         let source = match &f.flow.source {
             crate::observe::FlowSource::Permission { permission, .. } => format!("permission {permission}"),
             crate::observe::FlowSource::Request { method, location, .. } => format!("{method} {location}"),
+            crate::observe::FlowSource::UsageDescription { key, .. } => format!("usage description {key}"),
         };
         out.push_str(&format!(
             "| {} | {} | {} | {} | {} |\n",
