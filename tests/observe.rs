@@ -545,6 +545,7 @@ fn observe_combines_inputs() {
         traffic: vec![fixture("hand/form-body.har"), fixture("hand/urlencoded-value.har")],
         device: Some(fixture("hand/device.json")),
         first_party_domains: vec!["example-dmp.com".into()],
+        ..Default::default()
     };
     let obs = observe(&inputs, &ont).unwrap();
     assert_eq!(obs.package, None);
