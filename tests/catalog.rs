@@ -160,21 +160,21 @@ fn catalog_skips_malformed_lines_with_line_numbers_and_stores_failed_apps() {
     let report = report_json(&[&store]);
     let apps: BTreeMap<String, &serde_json::Value> =
         report["apps"].as_array().unwrap().iter().map(|a| (a["app_id"].as_str().unwrap().to_string(), a)).collect();
-    assert_eq!(apps.keys().cloned().collect::<Vec<_>>(), ["good.one", "good.two", "missing.file", "missing.har"]);
+    assert_eq!(apps.keys().cloned().collect::<Vec<_>>(), ["good.one", "good.two", "missing.file", "missing.har", "missing.other"]);
     assert_eq!(apps["good.one"]["status"], "done");
     assert_eq!(apps["good.two"]["status"], "done");
-    for (id, file) in [("missing.file", "NO_SUCH_POLICY.md"), ("missing.har", "no-such-capture.har")] {
+    for (id, file) in [("missing.file", "NO_SUCH_POLICY.md"), ("missing.har", "no-such-capture.har"), ("missing.other", "NO_SUCH_OTHER.md")] {
         assert_eq!(apps[id]["status"], "failed");
         let msg = apps[id]["error"].as_str().unwrap();
         assert!(msg.contains(file) && msg.contains("no such file"), "{id}: {msg}");
     }
-    assert_eq!(report["summary"]["failed"], 2);
+    assert_eq!(report["summary"]["failed"], 3);
 
     let status = candor(&["catalog", "status", "--store", store.to_str().unwrap(), "--catalog", &fixture("bad.jsonl"), "--format", "json"]);
     assert_eq!(status.status.code(), Some(0), "{}", text(&status.stderr));
     let s: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
     assert_eq!(s["done"], 2);
-    assert_eq!(s["failed"], 2);
+    assert_eq!(s["failed"], 3);
     assert_eq!(s["catalog"]["pending"], 0);
     assert_eq!(s["catalog"]["bad_lines"].as_array().unwrap().len(), 5);
 }

@@ -315,7 +315,16 @@ pub fn run_catalog(opts: &RunOptions, extractor: &dyn Extractor, ont: &'static O
                 outcome.failing += usize::from(prior.fails);
             }
             Err((hash, policy_digest)) => {
-                let key = apps[i].policy.as_ref().and(policy_digest);
+                // Same bytes and same extension (which picks the format): one parse.
+                // An unreadable file is its own group, so its error names it.
+                let key = match (&apps[i].policy, policy_digest) {
+                    (Some(path), Some(d)) if d.starts_with("unreadable:") => Some(format!("{d}:{}", path.display())),
+                    (Some(path), Some(d)) => {
+                        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+                        Some(format!("{d}.{ext}"))
+                    }
+                    _ => None,
+                };
                 let group = groups.entry(key.clone()).or_insert_with(|| {
                     group_order.push(key);
                     Vec::new()

@@ -2,7 +2,7 @@
 //! [`AppResult`] per app id. Each result is written and flushed to disk the
 //! moment its app is finished, so a run killed at any point (SIGKILL
 //! included) loses at most the apps that were in flight, and a key per app
-//! id means an app is never stored twice.
+//! id means an app is never stored twice. Records are deflate-compressed JSON.
 
 use super::AppResult;
 use crate::{Error, Result};
@@ -12,7 +12,35 @@ use std::path::{Path, PathBuf};
 const STORE_FORMAT: &str = "candor-catalog-store/1";
 
 /// Memory sled may use for its page cache (keeps RSS flat on big stores).
-const CACHE_BYTES: u64 = 32 * 1024 * 1024;
+const CACHE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Marks a deflate-compressed JSON record (plain JSON starts with `{`).
+const DEFLATE_TAG: u8 = b'z';
+
+/// A record as stored: deflate-compressed JSON (findings repeat URLs and
+/// sentences, so records shrink several times).
+fn encode(result: &AppResult) -> std::result::Result<Vec<u8>, String> {
+    use std::io::Write;
+    let json = serde_json::to_vec(result).map_err(|e| e.to_string())?;
+    let mut out = vec![DEFLATE_TAG];
+    let mut enc = flate2::write::DeflateEncoder::new(&mut out, flate2::Compression::fast());
+    enc.write_all(&json).map_err(|e| e.to_string())?;
+    enc.finish().map_err(|e| e.to_string())?;
+    Ok(out)
+}
+
+/// Read a record (compressed or plain JSON); `None` when it is unreadable.
+fn decode(bytes: &[u8]) -> Option<AppResult> {
+    use std::io::Read;
+    match bytes.split_first() {
+        Some((&DEFLATE_TAG, rest)) => {
+            let mut json = Vec::new();
+            flate2::read::DeflateDecoder::new(rest).take(256 * 1024 * 1024).read_to_end(&mut json).ok()?;
+            serde_json::from_slice(&json).ok()
+        }
+        _ => serde_json::from_slice(bytes).ok(),
+    }
+}
 
 /// Per-app results of catalog runs.
 pub struct ResultStore {
@@ -66,12 +94,12 @@ impl ResultStore {
         let Some(bytes) = self.apps.get(app_id.as_bytes()).map_err(|e| self.err(e))? else {
             return Ok(None);
         };
-        Ok(serde_json::from_slice(&bytes).ok())
+        Ok(decode(&bytes))
     }
 
     /// Store (or replace) an app's result and flush it to disk.
     pub fn put(&self, result: &AppResult) -> Result<()> {
-        let bytes = serde_json::to_vec(result).map_err(|e| self.err(e))?;
+        let bytes = encode(result).map_err(|e| self.err(e))?;
         self.apps.insert(result.app_id.as_bytes(), bytes).map_err(|e| self.err(e))?;
         self.apps.flush().map_err(|e| self.err(e))?;
         Ok(())
@@ -90,7 +118,7 @@ impl ResultStore {
     /// Every stored result, in app-id order; unreadable entries are skipped.
     pub fn iter(&self) -> impl Iterator<Item = Result<AppResult>> + '_ {
         self.apps.iter().filter_map(move |item| match item {
-            Ok((_, v)) => serde_json::from_slice::<AppResult>(&v).ok().map(Ok),
+            Ok((_, v)) => decode(&v).map(Ok),
             Err(e) => Some(Err(self.err(e))),
         })
     }

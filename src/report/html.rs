@@ -65,7 +65,7 @@ h1{font-size:1.5rem;margin:.5rem 0}h2{font-size:1.2rem;margin:2rem 0 .5rem;borde
 .muted{color:var(--muted)}code{font-family:ui-monospace,monospace;font-size:.92em}
 .badges span{display:inline-block;margin:0 .4rem .4rem 0;padding:.1rem .55rem;border-radius:1rem;color:#fff;font-weight:600}
 .sev-error{color:#c62828;font-weight:700}.sev-warning{color:#e65100;font-weight:700}.sev-note{color:#1565c0;font-weight:700}
-table{border-collapse:collapse;width:100%;margin:.5rem 0}th,td{border-bottom:1px solid var(--line);padding:.3rem .45rem;text-align:left;vertical-align:top}
+table{border-collapse:collapse;width:100%;margin:.5rem 0}th,td{border-bottom:1px solid var(--line);padding:.3rem .45rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
 th{background:var(--soft);position:sticky;top:0}td.num,th.num{text-align:right}
 tr:target{outline:2px solid #1565c0}
 .v{font-weight:600}
