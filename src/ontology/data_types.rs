@@ -1,7 +1,7 @@
 //! The data-type tree: ids, parents, the phrases policies use for each type,
 //! the Android permissions that expose it and the traffic keys that carry it.
 
-use super::phrases::PhraseMatcher;
+use super::phrases::{PhraseMatch, PhraseMatcher};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 

@@ -21,6 +21,8 @@ pub struct Organization {
     pub id: String,
     pub name: String,
     /// Other names a policy may use (products, former names, SDK names).
+    /// A leading `=` marks a name matched case-sensitively (see
+    /// [`PhraseMatcher`]); `=Name` here also makes `name` case-sensitive.
     #[serde(default)]
     pub aliases: Vec<String>,
     /// Category ids this organization belongs to.
@@ -104,9 +106,15 @@ impl EntityOntology {
             for d in &o.domains {
                 org_by_domain.entry(d.to_ascii_lowercase()).or_insert(i);
             }
-            // Names shorter than 3 characters cause too many false matches in prose.
-            for n in std::iter::once(&o.name).chain(o.aliases.iter()) {
-                if n.trim().len() >= 3 {
+            // Names shorter than 3 characters cause too many false matches in
+            // prose. A name that is also a common word is listed among the
+            // aliases as `=Name` (matched case-sensitively) and then not
+            // matched case-insensitively as well.
+            let exact_name = format!("={}", o.name.trim());
+            let name_is_exact = o.aliases.iter().any(|a| a.trim() == exact_name);
+            let names = std::iter::once(&o.name).filter(|_| !name_is_exact).chain(o.aliases.iter());
+            for n in names {
+                if n.trim().trim_start_matches('=').trim().len() >= 3 {
                     phrases.push((n.clone(), o.id.clone()));
                 }
             }

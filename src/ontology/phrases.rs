@@ -15,25 +15,40 @@ pub struct PhraseMatch {
 
 /// Finds phrases (whole words, ASCII case-insensitive, optional plural `s`)
 /// and reports the id each one names; overlaps resolve to the longest.
+///
+/// A phrase written with a leading `=` (`"=Adjust"`) is matched with its
+/// case exactly as written, for names that are also common words
+/// ("Adjust" the company, not "adjust your settings").
 #[derive(Debug, Clone)]
 pub struct PhraseMatcher {
     automaton: Option<AhoCorasick>,
     ids: Vec<String>,
+    /// For each pattern, the exact bytes a case-sensitive phrase must match.
+    exact: Vec<Option<Vec<u8>>>,
 }
 
 impl PhraseMatcher {
-    /// Build from `(phrase, id)` pairs. Empty phrases are ignored.
+    /// Build from `(phrase, id)` pairs. Empty phrases are ignored; a phrase
+    /// starting with `=` is matched case-sensitively (without the `=`).
     pub fn new(pairs: Vec<(String, String)>) -> crate::Result<Self> {
         let mut patterns = Vec::new();
         let mut ids = Vec::new();
+        let mut exact = Vec::new();
         let mut seen = std::collections::HashSet::new();
         for (phrase, id) in pairs {
-            let p = phrase.trim().to_ascii_lowercase();
-            if p.is_empty() || !seen.insert(p.clone()) {
+            let raw = phrase.trim();
+            let (text, is_exact) = match raw.strip_prefix('=') {
+                Some(rest) => (rest.trim(), true),
+                None => (raw, false),
+            };
+            let p = text.to_ascii_lowercase();
+            let form = is_exact.then(|| text.as_bytes().to_vec());
+            if p.is_empty() || !seen.insert((p.clone(), form.clone())) {
                 continue;
             }
             patterns.push(p);
             ids.push(id);
+            exact.push(form);
         }
         let automaton = if patterns.is_empty() {
             None
@@ -46,7 +61,7 @@ impl PhraseMatcher {
                     .map_err(|e| crate::Error::Data(format!("phrase automaton: {e}")))?,
             )
         };
-        Ok(PhraseMatcher { automaton, ids })
+        Ok(PhraseMatcher { automaton, ids, exact })
     }
 
     /// All whole-word matches in `text`, left to right, longest wins on overlap.
@@ -58,6 +73,11 @@ impl PhraseMatcher {
             let (s, mut e) = (m.start(), m.end());
             if s > 0 && is_word_byte(bytes[s - 1]) {
                 continue;
+            }
+            if let Some(form) = &self.exact[m.pattern().as_usize()] {
+                if bytes[s..e] != form[..] {
+                    continue;
+                }
             }
             // Allow a plural ending: "s" or "es".
             if e < bytes.len() && (bytes[e] == b's' || bytes[e] == b'S') && !(e + 1 < bytes.len() && is_word_byte(bytes[e + 1])) {
@@ -108,5 +128,14 @@ mod tests {
         let ids: Vec<_> = found.iter().map(|f| f.id.as_str()).collect();
         assert_eq!(ids, vec!["precise_location", "email_address"]);
         assert_eq!(&"We collect your precise location and email addresses"[found[1].start..found[1].end], "email addresses");
+    }
+
+    #[test]
+    fn equals_prefix_matches_case_exactly() {
+        let m = PhraseMatcher::new(vec![("=Adjust".into(), "adjust".into()), ("google".into(), "google".into())]).unwrap();
+        let ids = |t: &str| m.find(t).into_iter().map(|f| f.id).collect::<Vec<_>>();
+        assert_eq!(ids("We use Adjust and GOOGLE."), vec!["adjust", "google"]);
+        assert!(ids("You can adjust your settings.").is_empty());
+        assert!(ids("ADJUST").is_empty());
     }
 }
