@@ -278,6 +278,30 @@ fn scan_url(scan: &mut Scanner, url: &url::Url) {
     }
 }
 
+/// HTTP headers every client sends; their names are not evidence of a data flow.
+const STANDARD_HEADERS: &[&str] = &[
+    "user-agent",
+    "accept",
+    "accept-language",
+    "accept-encoding",
+    "accept-charset",
+    "connection",
+    "content-type",
+    "content-length",
+    "content-encoding",
+    "transfer-encoding",
+    "host",
+    "origin",
+    "referer",
+    "cache-control",
+    "pragma",
+    "te",
+    "upgrade-insecure-requests",
+    "if-none-match",
+    "if-modified-since",
+    "range",
+];
+
 fn scan_headers_and_cookies(scan: &mut Scanner, headers: &[(String, String)], har_cookies: &[NameValue]) {
     let mut cookies: Vec<(String, String)> = Vec::new();
     let mut seen: std::collections::HashSet<(String, String)> = std::collections::HashSet::new();
@@ -308,7 +332,13 @@ fn scan_headers_and_cookies(scan: &mut Scanner, headers: &[(String, String)], ha
         }
         let location = format!("header:{}", short_key(&lower));
         let decoded = if value.contains('%') { percent_decode(value, false) } else { value.clone() };
-        scan.field(&location, &lower, value, &decoded);
+        if STANDARD_HEADERS.contains(&lower.as_str()) {
+            // Every client sends these: their names say nothing about the app,
+            // but a known device value inside one still counts.
+            scan.text(&location, value, if decoded != *value { Some(&decoded) } else { None });
+        } else {
+            scan.field(&location, &lower, value, &decoded);
+        }
     }
     for (name, value) in &cookies {
         let location = format!("cookie:{}", short_key(name));
