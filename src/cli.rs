@@ -159,6 +159,9 @@ struct ExtractArgs {
     policy: PathBuf,
     #[arg(long, value_enum, default_value = "json")]
     format: ListFormat,
+    /// Print the model's label probabilities for every sentence instead of practices.
+    #[arg(long)]
+    explain: bool,
     #[command(flatten)]
     extractor: ExtractorArgs,
 }
@@ -399,6 +402,9 @@ fn check(a: CheckArgs) -> Result<u8> {
 fn extract(a: ExtractArgs) -> Result<u8> {
     let ont = crate::ontology::shipped()?;
     let doc = crate::policy::load_policy(&a.policy)?;
+    if a.explain {
+        return explain(&doc, a.extractor.model.as_deref());
+    }
     let extractor = make_extractor(a.extractor.extractor, a.extractor.model.as_deref(), ont)?;
     let cache = open_cache(&a.extractor);
     let (practices, _) = extract_cached(cache.as_ref(), extractor.as_ref(), &doc)?;
@@ -429,6 +435,35 @@ fn extract(a: ExtractArgs) -> Result<u8> {
         }
     };
     emit(&text, None)?;
+    Ok(0)
+}
+
+/// `candor extract --explain`: each sentence with the model's label
+/// probabilities (those over 0.1), marking the ones at or above threshold.
+fn explain(doc: &crate::policy::PolicyDocument, model: Option<&Path>) -> Result<u8> {
+    use crate::extract::model::{decode::may_state_practice, SentenceClassifier};
+    let dir = match model {
+        Some(d) => d.to_path_buf(),
+        None => locate_model_dir().ok_or_else(|| Error::Model("no model found in models/candor-minilm".into()))?,
+    };
+    let classifier = SentenceClassifier::load(&dir)?;
+    let names = classifier.labels.names();
+    let texts: Vec<&str> = doc.sentences.iter().map(|s| s.text.as_str()).collect();
+    let probs = classifier.predict(&texts)?;
+    let mut out = String::new();
+    for (s, p) in doc.sentences.iter().zip(&probs) {
+        let filtered = if may_state_practice(&s.text) { "" } else { " (prefilter would skip)" };
+        out.push_str(&format!("@{}..{}{}: {}\n", s.start, s.end, filtered, s.text));
+        let mut parts = Vec::new();
+        for (i, (name, prob)) in names.iter().zip(p).enumerate() {
+            if *prob >= 0.1 {
+                let on = *prob >= classifier.labels.thresholds.get(i).copied().unwrap_or(0.5);
+                parts.push(format!("{name}={prob:.2}{}", if on { "*" } else { "" }));
+            }
+        }
+        out.push_str(&format!("    {}\n", parts.join(" ")));
+    }
+    emit(&out, None)?;
     Ok(0)
 }
 

@@ -20,7 +20,7 @@ fn practice(actor: Actor, action: Action, data_type: &str, negated: bool) -> Pra
 
 fn flow(data_type: &str, host: &str) -> Flow {
     let ont = candor::ontology::shipped().unwrap();
-    let fp = FirstParty::from_package("com.example.app");
+    let fp = FirstParty::from_package("com.acmeweather.app");
     Flow {
         data_type: data_type.to_string(),
         destination: resolve_destination(host, &ont.entities, &fp),
@@ -75,7 +75,7 @@ fn each_verdict_class() {
 
 #[test]
 fn first_party_flows_need_first_party_statements() {
-    let own = flow("email_address", "api.example.com");
+    let own = flow("email_address", "api.acmeweather.com");
     assert!(own.destination.first_party);
     let ps = [practice(Actor::ThirdParty, Action::Share, "email_address", false)];
     assert_eq!(verdict(&ps, &own), Verdict::Omitted);
@@ -109,6 +109,7 @@ fn findings_have_codes_and_evidence() {
         features: vec![],
         flows: vec![fb.clone(), branch.clone()],
         contacts: vec![contact(&fb), contact(&branch)],
+        ..Default::default()
     };
     let practices = [practice(Actor::Organization("facebook".into()), Action::Share, "advertising_id", true)];
     let declared = Declared { practices: &practices, mentioned_organizations: ["facebook".to_string()].into_iter().collect() };

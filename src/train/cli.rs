@@ -42,6 +42,9 @@ pub struct TrainArgs {
     /// Only prepare the data splits, do not train.
     #[arg(long)]
     prepare_only: bool,
+    /// Synthetic template sentences added to training (0 for none).
+    #[arg(long, default_value_t = 0)]
+    synthetic: usize,
     /// Version string written into labels.json.
     #[arg(long, default_value = "candor-minilm-1")]
     version: String,
@@ -84,7 +87,7 @@ pub fn train(a: TrainArgs) -> Result<u8> {
     eprintln!("reading {}", opp.display());
     let all = opp115_examples(&opp)?;
     let pick = |s: Split| all.iter().filter(|(sp, _)| *sp == s).map(|(_, e)| e.clone()).collect::<Vec<_>>();
-    let (tr, va, te) = (pick(Split::Train), pick(Split::Validation), pick(Split::Test));
+    let (mut tr, va, te) = (pick(Split::Train), pick(Split::Validation), pick(Split::Test));
     let policies = |v: &[super::dataset::Example]| {
         let mut p: Vec<&str> = v.iter().map(|e| e.policy.as_str()).collect();
         p.sort();
@@ -100,6 +103,12 @@ pub fn train(a: TrainArgs) -> Result<u8> {
         te.len(),
         policies(&te)
     );
+    if a.synthetic > 0 {
+        let ont = crate::ontology::shipped()?;
+        let synthetic = super::dataset::synthetic_examples(ont, &crate::extract::model::labels::default_groups(), a.synthetic, a.seed);
+        eprintln!("adding {} synthetic template sentences to training", synthetic.len());
+        tr.extend(synthetic);
+    }
     write_jsonl(&a.eval_out, &te)?;
     eprintln!("wrote held-out test set to {}", a.eval_out.display());
     if a.prepare_only {

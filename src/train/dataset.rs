@@ -242,3 +242,73 @@ pub fn opp115_examples(dir: &Path) -> crate::Result<Vec<(Split, Example)>> {
     }
     Ok(out)
 }
+
+/// Data types whose phrases the synthetic sentences use: the ones apps are
+/// checked for most, which OPP-115's 2016 website policies rarely name.
+const SYNTHETIC_TYPES: &[&str] = &[
+    "precise_location", "coarse_location", "location", "router_ssid", "contacts", "email_address", "phone_number",
+    "person_name", "postal_address", "advertising_id", "android_id", "imei", "serial_number", "sim_serial_number",
+    "mac_address", "device_ids", "ip_address", "cookies", "device_info", "device_model", "os_version", "carrier",
+    "payment_card", "purchase_history", "birth_date", "gender", "health_info", "app_usage", "browsing_history",
+    "search_history", "installed_apps", "crash_logs", "account_credentials", "government_id",
+];
+
+/// Seeded synthetic sentences ("We do not share your precise location with
+/// advertisers.") with the labels they state, built from sentence templates
+/// and the ontology's phrases. They teach the heads app-specific data types
+/// and short negated statements; they are added to training only, never to
+/// validation or test.
+pub fn synthetic_examples(ont: &crate::ontology::Ontologies, groups: &[crate::extract::model::labels::DataGroup], count: usize, seed: u64) -> Vec<Example> {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let dt = &ont.data_types;
+    let mut phrases: Vec<(String, String)> = Vec::new();
+    for id in SYNTHETIC_TYPES {
+        let Some(t) = dt.get(id) else { continue };
+        let best = groups.iter().filter(|g| dt.subsumes(&g.data_type, id)).max_by_key(|g| dt.depth(&g.data_type));
+        let Some(g) = best else { continue };
+        for name in t.names.iter().take(3) {
+            phrases.push((name.clone(), format!("group:{}", g.name)));
+        }
+    }
+    let recipients = ["advertisers", "third parties", "our partners", "analytics providers", "advertising networks", "Google", "Facebook", "data brokers", "service providers"];
+    let purposes = ["provide the service", "show you relevant ads", "improve the app", "personalize your experience", "prevent fraud"];
+    // (template, labels); {d} = data phrase, {r} = recipient, {p} = purpose
+    let templates: &[(&str, &[&str])] = &[
+        ("We collect your {d}.", &["practice", "first_party", "collect"]),
+        ("We may collect your {d} when you use the app.", &["practice", "first_party", "collect"]),
+        ("The app accesses your {d} to {p}.", &["practice", "first_party", "collect", "use"]),
+        ("We use your {d} to {p}.", &["practice", "first_party", "collect", "use"]),
+        ("We share your {d} with {r}.", &["practice", "third_party", "share"]),
+        ("Your {d} may be disclosed to {r}.", &["practice", "third_party", "share"]),
+        ("{R} may collect your {d} through our app.", &["practice", "third_party", "collect"]),
+        ("We may sell your {d} to {r}.", &["practice", "third_party", "share", "sell"]),
+        ("We retain your {d} for as long as your account is active.", &["practice", "first_party", "retain"]),
+        ("We do not collect your {d}.", &["practice", "first_party", "collect", "negated"]),
+        ("We never collect or store your {d}.", &["practice", "first_party", "collect", "negated"]),
+        ("We do not share your {d} with {r}.", &["practice", "third_party", "share", "negated"]),
+        ("Your {d} is never shared with {r}.", &["practice", "third_party", "share", "negated"]),
+        ("We do not sell your {d}.", &["practice", "third_party", "share", "sell", "negated"]),
+        ("The app does not access your {d}.", &["practice", "first_party", "collect", "negated"]),
+    ];
+    let mut out = Vec::with_capacity(count);
+    for i in 0..count {
+        let (phrase, group) = &phrases[rng.gen_range(0..phrases.len())];
+        let (template, labels) = templates[rng.gen_range(0..templates.len())];
+        let r = recipients[rng.gen_range(0..recipients.len())];
+        let mut r_cap = r.to_string();
+        if let Some(c) = r_cap.get_mut(0..1) {
+            c.make_ascii_uppercase();
+        }
+        let text = template
+            .replace("{d}", phrase)
+            .replace("{r}", r)
+            .replace("{R}", &r_cap)
+            .replace("{p}", purposes[rng.gen_range(0..purposes.len())]);
+        let mut labels: Vec<String> = labels.iter().map(|s| s.to_string()).collect();
+        labels.push(group.clone());
+        labels.sort();
+        out.push(Example { policy: format!("synthetic-{}", i / 50), text, labels });
+    }
+    out
+}
