@@ -357,8 +357,11 @@ fn check(a: CheckArgs) -> Result<u8> {
         },
         ont,
     )?;
-    let extractor = make_extractor(a.extractor.extractor, a.extractor.model.as_deref(), ont)?;
+    let mut extractor = make_extractor(a.extractor.extractor, a.extractor.model.as_deref(), ont)?;
     let cache = open_cache(&a.extractor);
+    if let Some(c) = &cache {
+        extractor.use_sentence_cache(c.sentence_cache());
+    }
     let (practices, cached) = extract_cached(cache.as_ref(), extractor.as_ref(), &doc)?;
     let declared = Declared { practices: &practices, mentioned_organizations: mentioned_organizations(&doc, ont) };
     let comparison = compare(&declared, &observed, ont);
@@ -405,8 +408,11 @@ fn extract(a: ExtractArgs) -> Result<u8> {
     if a.explain {
         return explain(&doc, a.extractor.model.as_deref());
     }
-    let extractor = make_extractor(a.extractor.extractor, a.extractor.model.as_deref(), ont)?;
+    let mut extractor = make_extractor(a.extractor.extractor, a.extractor.model.as_deref(), ont)?;
     let cache = open_cache(&a.extractor);
+    if let Some(c) = &cache {
+        extractor.use_sentence_cache(c.sentence_cache());
+    }
     let (practices, _) = extract_cached(cache.as_ref(), extractor.as_ref(), &doc)?;
     let text = match a.format {
         ListFormat::Json => serde_json::to_string_pretty(&serde_json::json!({

@@ -29,7 +29,26 @@ pub fn ontology_hash() -> String {
 /// Practices cached per policy text and extractor.
 pub struct PracticeCache {
     tree: sled::Tree,
+    sentences: sled::Tree,
     path: PathBuf,
+}
+
+/// Per-sentence model outputs in a sled tree (little-endian f32s).
+pub struct SledSentenceCache(sled::Tree);
+
+impl crate::extract::SentenceCache for SledSentenceCache {
+    fn get(&self, key: &[u8]) -> Option<Vec<f32>> {
+        let bytes = self.0.get(key).ok()??;
+        if bytes.len() % 4 != 0 {
+            return None;
+        }
+        Some(bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
+    }
+
+    fn put(&self, key: &[u8], probs: &[f32]) {
+        let bytes: Vec<u8> = probs.iter().flat_map(|p| p.to_le_bytes()).collect();
+        let _ = self.0.insert(key, bytes);
+    }
 }
 
 impl PracticeCache {
@@ -39,7 +58,13 @@ impl PracticeCache {
         std::fs::create_dir_all(dir).map_err(|e| err(&e))?;
         let db = sled::Config::new().path(dir.join("practices.sled")).open().map_err(|e| err(&e))?;
         let tree = db.open_tree("practices").map_err(|e| err(&e))?;
-        Ok(PracticeCache { tree, path: dir.to_path_buf() })
+        let sentences = db.open_tree("sentences").map_err(|e| err(&e))?;
+        Ok(PracticeCache { tree, sentences, path: dir.to_path_buf() })
+    }
+
+    /// The per-sentence cache in the same database, for [`crate::extract::Extractor::use_sentence_cache`].
+    pub fn sentence_cache(&self) -> std::sync::Arc<dyn crate::extract::SentenceCache> {
+        std::sync::Arc::new(SledSentenceCache(self.sentences.clone()))
     }
 
     /// Where the cache lives.
@@ -82,6 +107,7 @@ pub fn extract_cached(
     let practices = extractor.extract(doc)?;
     if let Some(c) = cache {
         c.put(&key, &practices)?;
+        c.sentences.flush().map_err(|e| crate::Error::Store { path: c.path.clone(), problem: e.to_string() })?;
     }
     Ok((practices, false))
 }

@@ -153,3 +153,38 @@ fn known_sentences_get_the_expected_practices() {
         assert_eq!(&doc.text[p.evidence.start..p.evidence.end], p.evidence.text);
     }
 }
+
+/// An in-memory sentence cache that counts what it is asked.
+#[derive(Default)]
+struct CountingCache {
+    map: std::sync::Mutex<std::collections::HashMap<Vec<u8>, Vec<f32>>>,
+    puts: std::sync::atomic::AtomicUsize,
+}
+
+impl candor::extract::SentenceCache for CountingCache {
+    fn get(&self, key: &[u8]) -> Option<Vec<f32>> {
+        self.map.lock().unwrap().get(key).cloned()
+    }
+    fn put(&self, key: &[u8], probs: &[f32]) {
+        self.puts.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.map.lock().unwrap().insert(key.to_vec(), probs.to_vec());
+    }
+}
+
+#[test]
+fn sentences_shared_across_policies_are_encoded_once() {
+    let ont = candor::ontology::shipped().unwrap();
+    let mut ex = ModelExtractor::load(&model_dir(), ont).unwrap();
+    let cache = std::sync::Arc::new(CountingCache::default());
+    ex.use_sentence_cache(cache.clone());
+    let a = "We collect your email address when you register.\n\nWe share usage data with analytics providers.";
+    let b = "We collect your email address when you register.\n\nWe share usage data with analytics providers.\n\nWe retain your location data for 30 days.";
+    let parse = |t: &str| candor::policy::parse_policy(t.as_bytes(), Some(candor::policy::PolicyFormat::Text), "t").unwrap();
+    let first = ex.extract(&parse(a)).unwrap();
+    let after_a = cache.puts.load(std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(after_a, 2);
+    ex.extract(&parse(b)).unwrap();
+    assert_eq!(cache.puts.load(std::sync::atomic::Ordering::SeqCst), 3, "only the new sentence is encoded");
+    // Cached results give the same practices as fresh ones.
+    assert_eq!(ex.extract(&parse(a)).unwrap(), first);
+}

@@ -137,6 +137,17 @@ pub trait Extractor: Send + Sync {
     fn version(&self) -> String;
     /// Extract the practices the policy declares.
     fn extract(&self, doc: &PolicyDocument) -> crate::Result<Vec<Practice>>;
+    /// Give the extractor a per-sentence cache (used by the model, so
+    /// boilerplate shared across policies is encoded once). Default: ignored.
+    fn use_sentence_cache(&mut self, _cache: std::sync::Arc<dyn SentenceCache>) {}
+}
+
+/// A store of per-sentence model outputs keyed by model version and sentence.
+pub trait SentenceCache: Send + Sync {
+    /// Cached label probabilities, if any.
+    fn get(&self, key: &[u8]) -> Option<Vec<f32>>;
+    /// Remember label probabilities (failures to write are ignored: it is a cache).
+    fn put(&self, key: &[u8], probs: &[f32]);
 }
 
 /// Organization ids the policy names anywhere in its text (whether or not

@@ -132,17 +132,45 @@ impl SentenceClassifier {
 pub struct ModelExtractor {
     classifier: SentenceClassifier,
     ontologies: &'static Ontologies,
+    sentence_cache: Option<std::sync::Arc<dyn crate::extract::SentenceCache>>,
 }
 
 impl ModelExtractor {
     /// Load the model from `dir`.
     pub fn load(dir: &Path, ontologies: &'static Ontologies) -> crate::Result<Self> {
-        Ok(ModelExtractor { classifier: SentenceClassifier::load(dir)?, ontologies })
+        Ok(ModelExtractor { classifier: SentenceClassifier::load(dir)?, ontologies, sentence_cache: None })
     }
 
     /// The classifier inside.
     pub fn classifier(&self) -> &SentenceClassifier {
         &self.classifier
+    }
+
+    /// Label probabilities of sentences, through the sentence cache when one is set.
+    fn predict_cached(&self, texts: &[&str]) -> crate::Result<Vec<Vec<f32>>> {
+        let Some(cache) = &self.sentence_cache else { return self.classifier.predict(texts) };
+        use sha2::{Digest, Sha256};
+        let keys: Vec<Vec<u8>> = texts
+            .iter()
+            .map(|t| {
+                let mut h = Sha256::new();
+                h.update(self.classifier.labels.version.as_bytes());
+                h.update([0u8]);
+                h.update(t.as_bytes());
+                h.finalize().to_vec()
+            })
+            .collect();
+        let mut out: Vec<Option<Vec<f32>>> =
+            keys.iter().map(|k| cache.get(k).filter(|p| p.len() == self.classifier.labels.len())).collect();
+        let missing: Vec<usize> = (0..texts.len()).filter(|&i| out[i].is_none()).collect();
+        if !missing.is_empty() {
+            let miss_texts: Vec<&str> = missing.iter().map(|&i| texts[i]).collect();
+            for (&i, p) in missing.iter().zip(self.classifier.predict(&miss_texts)?) {
+                cache.put(&keys[i], &p);
+                out[i] = Some(p);
+            }
+        }
+        Ok(out.into_iter().map(|p| p.unwrap_or_default()).collect())
     }
 }
 
@@ -155,11 +183,15 @@ impl Extractor for ModelExtractor {
         format!("model:{}", self.classifier.labels.version)
     }
 
+    fn use_sentence_cache(&mut self, cache: std::sync::Arc<dyn crate::extract::SentenceCache>) {
+        self.sentence_cache = Some(cache);
+    }
+
     fn extract(&self, doc: &PolicyDocument) -> crate::Result<Vec<Practice>> {
         let candidates: Vec<usize> =
             (0..doc.sentences.len()).filter(|&i| decode::may_state_practice(&doc.sentences[i].text)).collect();
         let texts: Vec<&str> = candidates.iter().map(|&i| doc.sentences[i].text.as_str()).collect();
-        let probs = self.classifier.predict(&texts)?;
+        let probs = self.predict_cached(&texts)?;
         let mut practices = Vec::new();
         for (&i, p) in candidates.iter().zip(&probs) {
             practices.extend(decode::practices(&doc.sentences[i], p, &self.classifier.labels, self.ontologies));
