@@ -94,20 +94,22 @@ enum ColorChoice {
     Never,
 }
 
+/// Extractor options shared by `check`, `extract` and `catalog run`.
 #[derive(clap::Args)]
-struct ExtractorArgs {
+pub struct ExtractorArgs {
     /// Extractor: the NLP model (default) or the rule baseline.
     #[arg(long, value_enum, default_value = "model")]
-    extractor: ExtractorChoice,
+    pub extractor: ExtractorChoice,
     /// Model folder (default: models/candor-minilm).
     #[arg(long)]
-    model: Option<PathBuf>,
-    /// Cache folder for extracted practices (default: the platform cache dir).
+    pub model: Option<PathBuf>,
+    /// Cache folder for extracted practices (default: the platform cache dir;
+    /// for `catalog run`, the store folder).
     #[arg(long)]
-    cache: Option<PathBuf>,
+    pub cache: Option<PathBuf>,
     /// Do not read or write the cache.
     #[arg(long)]
-    no_cache: bool,
+    pub no_cache: bool,
 }
 
 #[derive(clap::Args)]

@@ -3,7 +3,7 @@
 use super::run::{run_catalog, ProgressMode, RunOptions};
 use super::summary::CatalogReport;
 use super::{digest_inputs, read_catalog, AppStatus, ResultStore, Shard};
-use crate::cli::{make_extractor, ExtractorChoice};
+use crate::cli::{make_extractor, ExtractorArgs};
 use crate::compare::FindingKind;
 use crate::{Error, Result};
 use clap::ValueEnum;
@@ -42,18 +42,9 @@ pub struct RunArgs {
     /// Only the apps of shard I of N (0-based), by a stable hash of app_id.
     #[arg(long)]
     shard: Option<Shard>,
-    /// Extractor: the NLP model (default) or the rule baseline.
-    #[arg(long, value_enum, default_value = "model")]
-    extractor: ExtractorChoice,
-    /// Model folder (default: models/candor-minilm).
-    #[arg(long)]
-    model: Option<PathBuf>,
-    /// Practice cache folder (default: the store folder).
-    #[arg(long)]
-    cache: Option<PathBuf>,
-    /// Do not read or write the practice cache.
-    #[arg(long)]
-    no_cache: bool,
+    /// Extractor, model and practice cache (for `catalog run` the cache defaults to the store folder).
+    #[command(flatten)]
+    extractor: ExtractorArgs,
     /// Finding kinds that make the exit code 1 (as for `check`).
     #[arg(long, default_value = "omitted,incorrect")]
     fail_on: String,
@@ -138,13 +129,13 @@ fn run_cmd(a: RunArgs) -> Result<u8> {
         return Err(Error::Usage("--progress-interval must be a number of seconds >= 0".into()));
     }
     let ont = crate::ontology::shipped()?;
-    let extractor = make_extractor(a.extractor, a.model.as_deref(), ont)?;
+    let extractor = make_extractor(a.extractor.extractor, a.extractor.model.as_deref(), ont)?;
     let opts = RunOptions {
         catalog: a.catalog.clone(),
         store: a.store.clone(),
         jobs: a.jobs,
         shard: a.shard,
-        cache: if a.no_cache { None } else { Some(a.cache.clone().unwrap_or_else(|| a.store.clone())) },
+        cache: if a.extractor.no_cache { None } else { Some(a.extractor.cache.clone().unwrap_or_else(|| a.store.clone())) },
         progress: match a.progress {
             ProgressChoice::Auto => ProgressMode::Auto,
             ProgressChoice::Lines => ProgressMode::Lines,
