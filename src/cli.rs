@@ -387,7 +387,8 @@ fn check(a: CheckArgs) -> Result<u8> {
         observed.permissions.clone(),
         contacted_hosts,
         comparison,
-    );
+    )
+    .with_sdks(observed.sdks.clone());
     let color = match a.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,

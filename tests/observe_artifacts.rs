@@ -444,6 +444,33 @@ fn apk_sdks_are_detected_in_multidex_and_marked_embedded_or_contacted() {
 }
 
 #[test]
+fn check_reports_embedded_sdks_in_json_and_text() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let apk = write(dir.path(), "shop.apk", &shop_apk());
+    let policy = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/opennote/PRIVACY_POLICY.md");
+    let run = |format: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_candor"))
+            .args(["check", "--apk"])
+            .arg(&apk)
+            .arg("--policy")
+            .arg(&policy)
+            .args(["--extractor", "rules", "--no-cache", "--fail-on", "none", "--format", format])
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("runs")
+    };
+    let out = run("json");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let sdks = v["sdks"].as_array().expect("sdks listed");
+    assert!(sdks.iter().any(|s| s["name"] == "Facebook Ads" && s["status"] == "embedded"), "{sdks:?}");
+    let text = String::from_utf8_lossy(&run("text").stdout).into_owned();
+    assert!(text.contains("sdk: Facebook Ads"), "{text}");
+    let md = String::from_utf8_lossy(&run("md").stdout).into_owned();
+    assert!(md.contains("## Embedded SDKs") && md.contains("Facebook Ads"), "{md}");
+}
+
+#[test]
 fn apk_permissions_give_the_same_flows_as_a_text_manifest() {
     let dir = tempfile::tempdir().expect("tempdir");
     let apk = write(dir.path(), "shop.apk", &shop_apk());

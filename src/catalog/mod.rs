@@ -239,7 +239,8 @@ pub fn check_app_report(app: &AppEntry, ont: &'static Ontologies, extractor: &dy
         observed.permissions,
         contacted_hosts,
         comparison,
-    ))
+    )
+    .with_sdks(observed.sdks))
 }
 
 /// What to observe of an app: manifests (`.plist`/`.xcprivacy` files given as

@@ -31,6 +31,21 @@ pub fn render_markdown(report: &AppReport) -> String {
         }
         out.push('\n');
     }
+    if !report.sdks.is_empty() {
+        out.push_str("## Embedded SDKs\n\n| SDK | organization | categories | status | evidence |\n|---|---|---|---|---|\n");
+        for sdk in &report.sdks {
+            out.push_str(&format!(
+                "| {} | {} | {} | {:?} | `{}` in {} |\n",
+                cell(&sdk.name),
+                cell(sdk.organization_name.as_deref().unwrap_or("-")),
+                sdk.categories.join(", "),
+                sdk.status,
+                cell(&sdk.class),
+                cell(&sdk.file)
+            ));
+        }
+        out.push('\n');
+    }
     out.push_str("## Flows\n\n| verdict | data type | recipient | host | source |\n|---|---|---|---|---|\n");
     for f in &report.flows {
         let source = match &f.flow.source {

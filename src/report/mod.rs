@@ -75,6 +75,10 @@ pub struct AppReport {
     /// HTML report, which shows the policy with its evidence highlighted).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub policy_text: Option<String>,
+    /// Tracker SDKs found in the app's code (APK DEX files); `embedded`
+    /// unless traffic reached them. They are not flows.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sdks: Vec<crate::observe::EmbeddedSdk>,
 }
 
 impl AppReport {
@@ -115,7 +119,14 @@ impl AppReport {
                 .collect(),
             findings: comparison.findings,
             policy_text: None,
+            sdks: Vec::new(),
         }
+    }
+
+    /// The same report listing the SDKs embedded in the app.
+    pub fn with_sdks(mut self, sdks: Vec<crate::observe::EmbeddedSdk>) -> Self {
+        self.sdks = sdks;
+        self
     }
 
     /// The same report carrying the normalized policy text.

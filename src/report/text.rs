@@ -46,6 +46,21 @@ pub fn render_text(report: &AppReport, color: bool) -> String {
         }
         out.push('\n');
     }
+    for sdk in &report.sdks {
+        let status = match sdk.status {
+            crate::observe::SdkStatus::Embedded => "embedded, not seen in traffic",
+            crate::observe::SdkStatus::Contacted => "embedded and contacted",
+        };
+        out.push_str(&format!(
+            "{} {} ({}; {}) --> {} in {}\n",
+            st.paint("1;36", "sdk:"),
+            sdk.name,
+            sdk.organization_name.as_deref().unwrap_or("unknown organization"),
+            status,
+            sdk.class,
+            sdk.file
+        ));
+    }
     let s = &report.summary;
     let verdicts: Vec<String> = s.verdicts.iter().map(|(v, n)| format!("{n} {}", v.as_str())).collect();
     out.push_str(&format!(
