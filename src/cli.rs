@@ -145,6 +145,10 @@ struct CheckArgs {
     /// Write the report here instead of standard output.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Ignore observed flows below this confidence (1.0 = value matches and
+    /// permissions only; key-name guesses are 0.6).
+    #[arg(long, default_value_t = 0.0)]
+    min_confidence: f32,
     /// Finding kinds that make the exit code 1 (comma-separated): omitted,
     /// incorrect, ambiguous, vague, undisclosed-permission, undisclosed-recipient, all, none.
     #[arg(long, default_value = "omitted,incorrect")]
@@ -359,6 +363,11 @@ fn check(a: CheckArgs) -> Result<u8> {
         },
         ont,
     )?;
+    if !(0.0..=1.0).contains(&a.min_confidence) {
+        return Err(Error::Usage(format!("--min-confidence must be between 0 and 1, not {}", a.min_confidence)));
+    }
+    let mut observed = observed;
+    observed.flows.retain(|f| f.confidence >= a.min_confidence);
     let mut extractor = make_extractor(a.extractor.extractor, a.extractor.model.as_deref(), ont)?;
     let cache = open_cache(&a.extractor);
     if let Some(c) = &cache {

@@ -170,3 +170,17 @@ fn device_profile_with_an_unknown_key_is_rejected() {
     let err = stderr(&out);
     assert!(err.contains("favourite_colour") && err.contains("device.json"), "{err}");
 }
+
+#[test]
+fn min_confidence_keeps_only_certain_flows() {
+    let out = candor(&["check", "examples/sample-app", "--format", "json", "--min-confidence", "1", "--no-cache", "--fail-on", "none"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let flows = v["flows"].as_array().unwrap();
+    assert!(!flows.is_empty());
+    assert!(flows.iter().all(|f| f["confidence"].as_f64().unwrap() >= 1.0));
+    assert!(flows.iter().all(|f| f["data_type"] == "advertising_id"), "only the device-profile value is certain here");
+    let out = candor(&["check", "examples/sample-app", "--min-confidence", "2", "--no-cache"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--min-confidence"));
+}
