@@ -208,7 +208,7 @@ pub fn run() -> Result<u8> {
 }
 
 /// Write `text` to `out` (a file) or standard output.
-fn emit(text: &str, out: Option<&Path>) -> Result<()> {
+pub(crate) fn emit(text: &str, out: Option<&Path>) -> Result<()> {
     match out {
         Some(path) => std::fs::write(path, text).map_err(|e| Error::input(path, crate::error::describe_io(&e))),
         None => {
@@ -252,8 +252,8 @@ fn open_cache(args: &ExtractorArgs) -> Option<PracticeCache> {
     }
 }
 
-/// Parse `--fail-on`.
-fn parse_fail_on(s: &str) -> Result<Vec<FindingKind>> {
+/// Parse `--fail-on` (shared by `check` and `catalog run`).
+pub(crate) fn parse_fail_on(s: &str) -> Result<Vec<FindingKind>> {
     let mut out = Vec::new();
     for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         match part {

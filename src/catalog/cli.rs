@@ -3,12 +3,10 @@
 use super::run::{run_catalog, ProgressMode, RunOptions};
 use super::summary::CatalogReport;
 use super::{digest_inputs, read_catalog, AppStatus, ResultStore, Shard};
-use crate::cli::{make_extractor, ExtractorArgs};
-use crate::compare::FindingKind;
+use crate::cli::{emit, make_extractor, parse_fail_on, ExtractorArgs};
 use crate::{Error, Result};
 use clap::ValueEnum;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// `candor catalog` subcommands.
@@ -108,19 +106,6 @@ pub fn run(cmd: CatalogCmd) -> Result<u8> {
         CatalogCmd::Status(a) => status_cmd(a),
         CatalogCmd::Report(a) => report_cmd(a),
     }
-}
-
-/// Parse a `--fail-on` list.
-pub fn parse_fail_on(s: &str) -> Result<Vec<FindingKind>> {
-    let mut out = Vec::new();
-    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        match part {
-            "none" => {}
-            "all" => out.extend(FindingKind::ALL),
-            _ => out.push(FindingKind::parse(part).ok_or_else(|| Error::Usage(format!("--fail-on: unknown finding kind {part:?}")))?),
-        }
-    }
-    Ok(out)
 }
 
 fn run_cmd(a: RunArgs) -> Result<u8> {
@@ -244,14 +229,3 @@ fn report_cmd(a: ReportArgs) -> Result<u8> {
     Ok(0)
 }
 
-fn emit(text: &str, out: Option<&Path>) -> Result<()> {
-    match out {
-        Some(path) => std::fs::write(path, text).map_err(|e| Error::input(path, crate::error::describe_io(&e))),
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            stdout.write_all(text.as_bytes())?;
-            stdout.flush()?;
-            Ok(())
-        }
-    }
-}
