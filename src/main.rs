@@ -5,6 +5,7 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    candor::extract::model::single_threaded_ops();
     match candor::cli::run() {
         Ok(code) => ExitCode::from(code),
         Err(err) => {

@@ -5,7 +5,7 @@
 use candle_core::{DType, Device, Tensor};
 use candle_nn::{VarBuilder, VarMap};
 use candle_transformers::models::bert::Config;
-use candor::extract::model::encoder::{mean_pool, TrainableBert};
+use candor::extract::model::encoder::{mean_pool, BertEncoder, Kernels};
 use candor::extract::model::head::Head;
 use candor::extract::model::tokenize::SentenceTokenizer;
 use candor::extract::model::{locate_model_dir, ModelExtractor, SentenceClassifier};
@@ -32,7 +32,7 @@ fn every_trainable_variable_receives_a_gradient() {
     let cfg = tiny_config();
     let varmap = VarMap::new();
     let vb = VarBuilder::from_varmap(&varmap, DType::F32, &dev);
-    let bert = TrainableBert::load(vb.clone(), &cfg).unwrap();
+    let bert = BertEncoder::load(vb.clone(), &cfg, Kernels::Differentiable).unwrap();
     let head = Head::load(vb.pp("head"), 16, 3).unwrap();
     // Give every parameter a random non-zero value, so nothing is trivially zero.
     for var in varmap.all_vars() {
@@ -89,20 +89,26 @@ fn tokenizer_pads_to_the_longest_in_batch_not_128() {
 }
 
 #[test]
-fn trainable_encoder_matches_stock_candle_bert() {
+fn encoder_matches_stock_candle_bert_in_both_modes() {
     let dir = model_dir();
     let dev = Device::Cpu;
-    let classifier = SentenceClassifier::load(&dir).unwrap();
     let cfg: Config = serde_json::from_str(&std::fs::read_to_string(dir.join("config.json")).unwrap()).unwrap();
     let vb = unsafe { VarBuilder::from_mmaped_safetensors(&[dir.join("model.safetensors")], DType::F32, &dev) }.unwrap();
-    let bert = TrainableBert::load(vb, &cfg).unwrap();
+    let stock_bert = candle_transformers::models::bert::BertModel::load(vb.clone(), &cfg).unwrap();
     let texts = ["We collect your email address.", "Advertisers may receive your device identifiers and location."];
-    let stock = classifier.pooled(&texts).unwrap();
     let tok = SentenceTokenizer::load(&dir.join("tokenizer.json")).unwrap();
     let b = tok.encode_batch(&texts, &dev).unwrap();
-    let ours = mean_pool(&bert.forward(&b.input_ids, &b.type_ids, &b.mask).unwrap(), &b.mask).unwrap();
-    let diff = (stock - ours).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
-    assert!(diff < 1e-3, "max difference {diff}");
+    let stock = mean_pool(&stock_bert.forward(&b.input_ids, &b.type_ids, Some(&b.mask)).unwrap(), &b.mask).unwrap();
+    for (kernels, tolerance) in [(Kernels::Differentiable, 1e-3), (Kernels::Inference, 1e-4)] {
+        let bert = BertEncoder::load(vb.clone(), &cfg, kernels).unwrap();
+        let ours = mean_pool(&bert.forward(&b.input_ids, &b.type_ids, &b.mask).unwrap(), &b.mask).unwrap();
+        let diff = (&stock - ours).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+        assert!(diff < tolerance, "{kernels:?}: max difference {diff}");
+    }
+    // The classifier runs the inference kernels.
+    let classifier = SentenceClassifier::load(&dir).unwrap();
+    let diff = (stock - classifier.pooled(&texts).unwrap()).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+    assert!(diff < 1e-4, "classifier: max difference {diff}");
 }
 
 /// Practices of one sentence through the whole extractor.

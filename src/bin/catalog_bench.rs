@@ -46,6 +46,7 @@ struct Args {
 }
 
 fn main() {
+    candor::extract::model::single_threaded_ops();
     let args = Args::parse();
     let code = match &args.child {
         Some(paths) if paths.len() == 2 => child(&args, &paths[0], &paths[1]),
@@ -81,7 +82,7 @@ fn child(args: &Args, catalog: &Path, store: &Path) -> i32 {
             return 2;
         }
     };
-    let extractor = match make_extractor(args.extractor, args.model.as_deref(), ont) {
+    let mut extractor = match make_extractor(args.extractor, args.model.as_deref(), ont) {
         Ok(x) => x,
         Err(e) => {
             eprintln!("catalog_bench: {e}");
@@ -99,7 +100,7 @@ fn child(args: &Args, catalog: &Path, store: &Path) -> i32 {
         delay: Duration::ZERO,
         fail_on: candor::catalog::DEFAULT_FAIL_ON.to_vec(),
     };
-    match run_catalog(&opts, extractor.as_ref(), ont) {
+    match run_catalog(&opts, extractor.as_mut(), ont) {
         Ok(o) => {
             let figures = serde_json::json!({
                 "apps": o.in_shard,

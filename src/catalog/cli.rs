@@ -114,7 +114,7 @@ fn run_cmd(a: RunArgs) -> Result<u8> {
         return Err(Error::Usage("--progress-interval must be a number of seconds >= 0".into()));
     }
     let ont = crate::ontology::shipped()?;
-    let extractor = make_extractor(a.extractor.extractor, a.extractor.model.as_deref(), ont)?;
+    let mut extractor = make_extractor(a.extractor.extractor, a.extractor.model.as_deref(), ont)?;
     let opts = RunOptions {
         catalog: a.catalog.clone(),
         store: a.store.clone(),
@@ -130,7 +130,7 @@ fn run_cmd(a: RunArgs) -> Result<u8> {
         delay: Duration::from_millis(a.delay_ms),
         fail_on,
     };
-    let outcome = run_catalog(&opts, extractor.as_ref(), ont)?;
+    let outcome = run_catalog(&opts, extractor.as_mut(), ont)?;
     let name = a.catalog.display();
     for issue in &outcome.issues {
         eprintln!("{name}:{}: skipped: {}", issue.line, issue.message);

@@ -256,7 +256,7 @@ struct Pending<'a> {
 }
 
 /// Run a catalog; see the module docs.
-pub fn run_catalog(opts: &RunOptions, extractor: &dyn Extractor, ont: &'static Ontologies) -> Result<RunOutcome> {
+pub fn run_catalog(opts: &RunOptions, extractor: &mut dyn Extractor, ont: &'static Ontologies) -> Result<RunOutcome> {
     let start = Instant::now();
     let catalog = read_catalog(&opts.catalog)?;
     let mut outcome = RunOutcome { catalog_apps: catalog.apps.len(), issues: catalog.issues.clone(), ..Default::default() };
@@ -273,6 +273,11 @@ pub fn run_catalog(opts: &RunOptions, extractor: &dyn Extractor, ont: &'static O
         },
         None => None,
     };
+    // Sentences shared by different policies (boilerplate) are read once.
+    if let Some(c) = &cache {
+        extractor.use_sentence_cache(c.sentence_cache());
+    }
+    let extractor: &dyn Extractor = extractor;
     let jobs = if opts.jobs == 0 { std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) } else { opts.jobs };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)

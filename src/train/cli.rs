@@ -1,10 +1,11 @@
 //! `candor train`, `candor eval` and `candor bench`.
 
 use super::dataset::{opp115_examples, read_jsonl, write_jsonl, Split};
+use super::disclosure::{read_app_sentences, score_disclosures};
 use super::eval::{evaluate, markdown_table};
 use super::trainer::{train as run_training, TrainConfig};
 use crate::extract::model::decode::may_state_practice;
-use crate::extract::model::{locate_model_dir, SentenceClassifier};
+use crate::extract::model::{locate_model_dir, ModelExtractor, SentenceClassifier};
 use crate::extract::rules::RuleExtractor;
 use crate::{Error, Result};
 use std::path::{Path, PathBuf};
@@ -57,6 +58,9 @@ pub struct EvalArgs {
     data: PathBuf,
     #[arg(long)]
     model: Option<PathBuf>,
+    /// Hand-labelled app-policy sentences for the disclosure score ("" to skip).
+    #[arg(long, default_value = super::disclosure::DEFAULT_APP_SENTENCES)]
+    app_sentences: PathBuf,
     /// Output: md (table) or json.
     #[arg(long, default_value = "md")]
     format: String,
@@ -137,11 +141,24 @@ pub fn eval(a: EvalArgs) -> Result<u8> {
     let ont = crate::ontology::shipped()?;
     let classifier = SentenceClassifier::load(&model_dir(a.model.as_deref())?)?;
     let examples = read_jsonl(&a.data)?;
-    let report = evaluate(&classifier, &RuleExtractor::new(ont), ont, &examples)?;
+    let rules = RuleExtractor::new(ont);
+    let report = evaluate(&classifier, &rules, ont, &examples)?;
+    let mut disclosures = Vec::new();
+    let mut app_sentences = 0;
+    if !a.app_sentences.as_os_str().is_empty() {
+        let sentences = read_app_sentences(&a.app_sentences)?;
+        app_sentences = sentences.len();
+        let model = ModelExtractor::from_classifier(classifier, ont);
+        disclosures.push(score_disclosures(&model, ont, &sentences)?);
+        disclosures.push(score_disclosures(&rules, ont, &sentences)?);
+    }
     let text = if a.format == "json" {
-        serde_json::to_string_pretty(&report).map_err(|e| Error::Data(e.to_string()))? + "\n"
-    } else {
+        let all = serde_json::json!({ "opp115_heldout": report, "app_sentences": disclosures });
+        serde_json::to_string_pretty(&all).map_err(|e| Error::Data(e.to_string()))? + "\n"
+    } else if disclosures.is_empty() {
         markdown_table(&report)
+    } else {
+        format!("{}\n{}", markdown_table(&report), super::disclosure::markdown_table(&disclosures, app_sentences))
     };
     print!("{text}");
     Ok(0)

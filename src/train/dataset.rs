@@ -127,7 +127,10 @@ fn labels_for(category: &str, attrs: &[Attribute], range: (usize, usize), text: 
             out.push("retain".into());
         }
     }
-    if value("Does/Does Not") == "Does Not" {
+    // Negation only where the annotators' "Does Not" span (the cue itself:
+    // "will not", "never", "prohibits") lies in this sentence, not on every
+    // sentence the annotation's other spans touch.
+    if attrs.iter().any(|a| a.name == "Does/Does Not" && a.value == "Does Not" && overlaps(a.span)) {
         out.push("negated".into());
     }
     for a in attrs {

@@ -3,6 +3,7 @@
 //! fine-tuning, metrics.
 
 pub mod dataset;
+pub mod disclosure;
 pub mod eval;
 pub mod metrics;
 pub mod trainer;

@@ -6,7 +6,7 @@
 
 use super::dataset::Example;
 use super::metrics::{f1_at, tune_threshold};
-use crate::extract::model::encoder::{mean_pool, TrainableBert};
+use crate::extract::model::encoder::{mean_pool, BertEncoder, Kernels};
 use crate::extract::model::head::Head;
 use crate::extract::model::labels::{default_groups, LabelSpace};
 use crate::extract::model::tokenize::SentenceTokenizer;
@@ -64,7 +64,7 @@ struct Cached {
 }
 
 fn cache_lower_layers(
-    bert: &TrainableBert,
+    bert: &BertEncoder,
     tok: &SentenceTokenizer,
     examples: &[Example],
     upto: usize,
@@ -108,7 +108,7 @@ fn pad_batch(cached: &Cached, idx: &[usize], hidden_size: usize, device: &Device
 
 /// Probabilities for cached examples with the current weights (no grad).
 fn predict_cached(
-    bert: &TrainableBert,
+    bert: &BertEncoder,
     head: &Head,
     cached: &Cached,
     from: usize,
@@ -169,7 +169,7 @@ pub fn train(cfg: &TrainConfig) -> crate::Result<LabelSpace> {
 
     let varmap = VarMap::new();
     let vb = VarBuilder::from_varmap(&varmap, DType::F32, &device);
-    let bert = TrainableBert::load(vb.clone(), &config).map_err(m)?;
+    let bert = BertEncoder::load(vb.clone(), &config, Kernels::Differentiable).map_err(m)?;
     let mut varmap = varmap;
     varmap.load(cfg.base.join("model.safetensors")).map_err(m)?;
     let head = Head::load(vb.pp("head"), config.hidden_size, nl).map_err(m)?;

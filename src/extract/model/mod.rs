@@ -11,6 +11,7 @@
 
 pub mod decode;
 pub mod encoder;
+pub mod fast_gelu;
 pub mod head;
 pub mod labels;
 pub mod tokenize;
@@ -20,7 +21,8 @@ use crate::ontology::Ontologies;
 use crate::policy::PolicyDocument;
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
-use candle_transformers::models::bert::{BertModel, Config};
+use candle_transformers::models::bert::Config;
+use encoder::{BertEncoder, Kernels};
 use head::Head;
 pub use labels::LabelSpace;
 use std::path::{Path, PathBuf};
@@ -49,9 +51,21 @@ pub fn locate_model_dir() -> Option<PathBuf> {
     candidates.into_iter().find(|c| c.join("model.safetensors").is_file())
 }
 
+/// Make candle run each tensor op on the calling thread (unless
+/// `CANDLE_NUM_THREADS` is set): [`SentenceClassifier::predict`] runs whole
+/// batches in parallel instead, which on 2 cores encodes ~1.5x more sentences
+/// per second than splitting every small op across threads and leaves no
+/// spinning pool threads behind. Call it first thing in `main`, before any
+/// thread starts, because it sets an environment variable candle reads once.
+pub fn single_threaded_ops() {
+    if std::env::var_os("CANDLE_NUM_THREADS").is_none() {
+        std::env::set_var("CANDLE_NUM_THREADS", "1");
+    }
+}
+
 /// Encoder + head, loaded for inference.
 pub struct SentenceClassifier {
-    bert: BertModel,
+    bert: BertEncoder,
     head: Head,
     tokenizer: SentenceTokenizer,
     pub labels: LabelSpace,
@@ -79,7 +93,7 @@ impl SentenceClassifier {
         }
         // SAFETY: the weights file is opened read-only and not modified while mapped.
         let vb = unsafe { VarBuilder::from_mmaped_safetensors(&[weights], DType::F32, &device) }.map_err(model_err)?;
-        let bert = BertModel::load(vb.clone(), &config).map_err(model_err)?;
+        let bert = BertEncoder::load(vb.clone(), &config, Kernels::Inference).map_err(model_err)?;
         let head = Head::load(vb.pp("head"), config.hidden_size, labels.len()).map_err(model_err)?;
         let tokenizer = SentenceTokenizer::load(&dir.join("tokenizer.json"))?;
         Ok(SentenceClassifier { bert, head, tokenizer, labels, device })
@@ -95,10 +109,20 @@ impl SentenceClassifier {
     pub fn predict(&self, texts: &[&str]) -> crate::Result<Vec<Vec<f32>>> {
         let mut order: Vec<usize> = (0..texts.len()).collect();
         order.sort_by_key(|&i| texts[i].len());
+        // Batches run side by side on rayon's threads, each op single-threaded
+        // (see [`single_threaded_ops`]): on small batches that beats splitting
+        // every op across threads.
+        use rayon::prelude::*;
+        let chunks: Vec<&[usize]> = order.chunks(BATCH_SIZE).collect();
+        let batches: Vec<Vec<Vec<f32>>> = chunks
+            .par_iter()
+            .map(|chunk| {
+                let batch_texts: Vec<&str> = chunk.iter().map(|&i| texts[i]).collect();
+                self.predict_batch(&batch_texts)
+            })
+            .collect::<crate::Result<_>>()?;
         let mut out = vec![Vec::new(); texts.len()];
-        for chunk in order.chunks(BATCH_SIZE) {
-            let batch_texts: Vec<&str> = chunk.iter().map(|&i| texts[i]).collect();
-            let probs = self.predict_batch(&batch_texts)?;
+        for (chunk, probs) in chunks.iter().zip(batches) {
             for (&i, p) in chunk.iter().zip(probs) {
                 out[i] = p;
             }
@@ -114,13 +138,13 @@ impl SentenceClassifier {
     /// Mean-pooled final hidden states (batch, hidden) of one batch, as the head sees them.
     pub fn pooled(&self, texts: &[&str]) -> crate::Result<Tensor> {
         let batch = self.tokenizer.encode_batch(texts, &self.device)?;
-        let hidden = self.bert.forward(&batch.input_ids, &batch.type_ids, Some(&batch.mask)).map_err(model_err)?;
+        let hidden = self.bert.forward(&batch.input_ids, &batch.type_ids, &batch.mask).map_err(model_err)?;
         encoder::mean_pool(&hidden, &batch.mask).map_err(model_err)
     }
 
     fn predict_batch(&self, texts: &[&str]) -> crate::Result<Vec<Vec<f32>>> {
         let batch = self.tokenizer.encode_batch(texts, &self.device)?;
-        let hidden = self.bert.forward(&batch.input_ids, &batch.type_ids, Some(&batch.mask)).map_err(model_err)?;
+        let hidden = self.bert.forward(&batch.input_ids, &batch.type_ids, &batch.mask).map_err(model_err)?;
         let pooled = encoder::mean_pool(&hidden, &batch.mask).map_err(model_err)?;
         let logits = self.head.forward(&pooled).map_err(model_err)?;
         let probs = candle_nn::ops::sigmoid(&logits).map_err(model_err)?;
@@ -139,6 +163,11 @@ impl ModelExtractor {
     /// Load the model from `dir`.
     pub fn load(dir: &Path, ontologies: &'static Ontologies) -> crate::Result<Self> {
         Ok(ModelExtractor { classifier: SentenceClassifier::load(dir)?, ontologies, sentence_cache: None })
+    }
+
+    /// Wrap a loaded classifier.
+    pub fn from_classifier(classifier: SentenceClassifier, ontologies: &'static Ontologies) -> Self {
+        ModelExtractor { classifier, ontologies, sentence_cache: None }
     }
 
     /// The classifier inside.
