@@ -1,7 +1,7 @@
 //! `candor train`, `candor eval` and `candor bench`.
 
 use super::dataset::{opp115_examples, read_jsonl, write_jsonl, Split};
-use super::disclosure::{read_app_sentences, score_disclosures};
+use super::disclosure::{app_half, read_app_sentences, score_disclosures};
 use super::eval::{evaluate, markdown_table};
 use super::trainer::{train as run_training, TrainConfig};
 use crate::extract::model::decode::may_state_practice;
@@ -144,13 +144,14 @@ pub fn eval(a: EvalArgs) -> Result<u8> {
     let rules = RuleExtractor::new(ont);
     let report = evaluate(&classifier, &rules, ont, &examples)?;
     let mut disclosures = Vec::new();
-    let mut app_sentences = 0;
     if !a.app_sentences.as_os_str().is_empty() {
         let sentences = read_app_sentences(&a.app_sentences)?;
-        app_sentences = sentences.len();
         let model = ModelExtractor::from_classifier(classifier, ont);
-        disclosures.push(score_disclosures(&model, ont, &sentences)?);
-        disclosures.push(score_disclosures(&rules, ont, &sentences)?);
+        for half in ["dev", "test"] {
+            let part: Vec<&_> = sentences.iter().filter(|s| app_half(&s.app) == half).collect();
+            disclosures.push(score_disclosures(&model, ont, &part, half)?);
+            disclosures.push(score_disclosures(&rules, ont, &part, half)?);
+        }
     }
     let text = if a.format == "json" {
         let all = serde_json::json!({ "opp115_heldout": report, "app_sentences": disclosures });
@@ -158,7 +159,7 @@ pub fn eval(a: EvalArgs) -> Result<u8> {
     } else if disclosures.is_empty() {
         markdown_table(&report)
     } else {
-        format!("{}\n{}", markdown_table(&report), super::disclosure::markdown_table(&disclosures, app_sentences))
+        format!("{}\n{}", markdown_table(&report), super::disclosure::markdown_table(&disclosures))
     };
     print!("{text}");
     Ok(0)

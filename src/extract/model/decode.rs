@@ -30,7 +30,12 @@ pub fn practices(sentence: &Sentence, probs: &[f32], labels: &LabelSpace, ont: &
     if data.is_empty() {
         return Vec::new();
     }
-    let actors = actors(sentence, on(idx::FIRST_PARTY), on(idx::THIRD_PARTY), &ont.entities);
+    // A recipient named in the sentence (an organization, "advertising
+    // partners", "payment processors") halves the bar for the third-party head.
+    let p_third = probs.get(idx::THIRD_PARTY).copied().unwrap_or(0.0);
+    let names_recipient = !ont.entities.find_mentions(&sentence.text).is_empty();
+    let third = on(idx::THIRD_PARTY) || (names_recipient && p_third >= 0.5 * threshold(labels, idx::THIRD_PARTY));
+    let actors = actors(sentence, on(idx::FIRST_PARTY), third, &ont.entities);
     let predicted: Vec<Action> =
         Action::ALL.iter().enumerate().filter(|(k, _)| on(idx::ACTIONS + k)).map(|(_, a)| *a).collect();
     let negated = on(idx::NEGATED);
@@ -55,42 +60,34 @@ pub fn practices(sentence: &Sentence, probs: &[f32], labels: &LabelSpace, ont: &
     out
 }
 
-/// Data types the sentence names: ontology phrases whose data group the
-/// model predicts (a phrase lowers the bar to half the threshold), plus the
-/// group's own type for a predicted group with no phrase under it.
+/// Data types the sentence names: every ontology phrase in a sentence the
+/// model reads as a practice (the phrase is the evidence), plus the group's
+/// own type for a predicted group with no phrase under it ("information
+/// that identifies you" -> personal_info).
 fn data_types(sentence: &Sentence, probs: &[f32], labels: &LabelSpace, ont: &Ontologies) -> Vec<(String, Option<Evidence>)> {
     let dt = &ont.data_types;
-    let group_prob = |g: usize| probs.get(idx::GROUPS + g).copied().unwrap_or(0.0);
-    let group_on = |g: usize, factor: f32| group_prob(g) >= threshold(labels, idx::GROUPS + g) * factor;
+    let group_on = |g: usize| probs.get(idx::GROUPS + g).copied().unwrap_or(0.0) >= threshold(labels, idx::GROUPS + g);
     let mut out: Vec<(String, Option<Evidence>)> = Vec::new();
     let mut covered = vec![false; labels.groups.len()];
     for m in dt.find_phrases(&sentence.text) {
-        // The most specific predicted group above this type decides.
-        let groups: Vec<usize> =
-            (0..labels.groups.len()).filter(|&g| dt.subsumes(&labels.groups[g].data_type, &m.id)).collect();
-        let best = groups.iter().copied().max_by_key(|&g| dt.depth(&labels.groups[g].data_type));
-        let keep = match best {
-            Some(g) => group_on(g, 0.5) || groups.iter().any(|&g| group_on(g, 1.0)),
-            None => false,
-        };
-        if keep {
-            for g in groups {
+        for (g, group) in labels.groups.iter().enumerate() {
+            if dt.subsumes(&group.data_type, &m.id) {
                 covered[g] = true;
             }
-            if !out.iter().any(|(id, _)| *id == m.id) {
-                out.push((
-                    m.id.clone(),
-                    Some(Evidence {
-                        start: sentence.start + m.start,
-                        end: sentence.start + m.end,
-                        text: sentence.text[m.start..m.end].to_string(),
-                    }),
-                ));
-            }
+        }
+        if !out.iter().any(|(id, _)| *id == m.id) {
+            out.push((
+                m.id.clone(),
+                Some(Evidence {
+                    start: sentence.start + m.start,
+                    end: sentence.start + m.end,
+                    text: sentence.text[m.start..m.end].to_string(),
+                }),
+            ));
         }
     }
     for (g, group) in labels.groups.iter().enumerate() {
-        if group_on(g, 1.0) && !covered[g] && dt.contains(&group.data_type) && !out.iter().any(|(id, _)| *id == group.data_type) {
+        if group_on(g) && !covered[g] && dt.contains(&group.data_type) && !out.iter().any(|(id, _)| *id == group.data_type) {
             out.push((group.data_type.clone(), None));
         }
     }
