@@ -26,6 +26,9 @@ pub fn ontology_hash() -> String {
     h.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect()
 }
 
+/// Page cache of the practice store's sled database.
+const CACHE_BYTES: u64 = 16 * 1024 * 1024;
+
 /// Practices cached per policy text and extractor.
 pub struct PracticeCache {
     tree: sled::Tree,
@@ -56,7 +59,13 @@ impl PracticeCache {
     pub fn open(dir: &Path) -> crate::Result<Self> {
         let err = |e: &dyn std::fmt::Display| crate::Error::Store { path: dir.to_path_buf(), problem: e.to_string() };
         std::fs::create_dir_all(dir).map_err(|e| err(&e))?;
-        let db = sled::Config::new().path(dir.join("practices.sled")).open().map_err(|e| err(&e))?;
+        // sled's default page cache is 1 GiB; a bounded one keeps a long catalog
+        // run's memory flat (entries are read once per policy or sentence).
+        let db = sled::Config::new()
+            .path(dir.join("practices.sled"))
+            .cache_capacity(CACHE_BYTES)
+            .open()
+            .map_err(|e| err(&e))?;
         let tree = db.open_tree("practices").map_err(|e| err(&e))?;
         let sentences = db.open_tree("sentences").map_err(|e| err(&e))?;
         Ok(PracticeCache { tree, sentences, path: dir.to_path_buf() })

@@ -468,6 +468,8 @@ fn check_reports_embedded_sdks_in_json_and_text() {
     assert!(text.contains("sdk: Facebook Ads"), "{text}");
     let md = String::from_utf8_lossy(&run("md").stdout).into_owned();
     assert!(md.contains("## Embedded SDKs") && md.contains("Facebook Ads"), "{md}");
+    let html = String::from_utf8_lossy(&run("html").stdout).into_owned();
+    assert!(html.contains("<table id=\"sdks\">") && html.contains("<td>Facebook Ads</td>"), "{html}");
 }
 
 #[test]

@@ -291,6 +291,29 @@ pub fn render_html(report: &AppReport) -> String {
         body.push_str("</tbody></table>");
     }
 
+    // Tracker SDKs embedded in the app's code.
+    if !report.sdks.is_empty() {
+        let _ = write!(body, "<h2>Embedded SDKs <small class=\"muted\">{}</small></h2>", report.sdks.len());
+        body.push_str("<table id=\"sdks\"><thead><tr><th>SDK</th><th>organization</th><th>categories</th><th>status</th><th>matched class</th><th>file</th></tr></thead><tbody>");
+        for sdk in &report.sdks {
+            let _ = write!(
+                body,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code title=\"signature {}\">{}</code></td><td>{}</td></tr>",
+                esc(&sdk.name),
+                esc(sdk.organization_name.as_deref().unwrap_or("-")),
+                esc(&sdk.categories.join(", ")),
+                match sdk.status {
+                    crate::observe::SdkStatus::Embedded => "embedded",
+                    crate::observe::SdkStatus::Contacted => "contacted",
+                },
+                esc(&sdk.signature),
+                esc(&sdk.class),
+                esc(&sdk.file)
+            );
+        }
+        body.push_str("</tbody></table>");
+    }
+
     // The policy with its evidence highlighted.
     body.push_str("<h2>Policy</h2>");
     match text {

@@ -29,6 +29,9 @@ pub struct TrainArgs {
     eval_out: PathBuf,
     #[arg(long, default_value_t = 4)]
     epochs: usize,
+    /// Keep only the lowest N encoder layers of the base (default: all).
+    #[arg(long)]
+    layers: Option<usize>,
     /// Top encoder layers to fine-tune.
     #[arg(long, default_value_t = 2)]
     trainable_layers: usize,
@@ -124,6 +127,7 @@ pub fn train(a: TrainArgs) -> Result<u8> {
         validation: va,
         out: a.out.clone(),
         epochs: a.epochs,
+        layers: a.layers,
         trainable_layers: a.trainable_layers,
         batch_size: a.batch_size,
         lr_encoder: a.lr_encoder,

@@ -254,9 +254,6 @@ const SYNTHETIC_TYPES: &[&str] = &[
     "mac_address", "device_ids", "ip_address", "cookies", "device_info", "device_model", "os_version", "carrier",
     "payment_card", "purchase_history", "birth_date", "gender", "health_info", "app_usage", "browsing_history",
     "search_history", "installed_apps", "crash_logs", "account_credentials", "government_id",
-    "photos_videos", "camera", "audio_recordings", "calendar", "sms", "call_log", "username", "usage_data",
-    "app_interactions", "log_data", "diagnostics", "language", "profile_photo", "communications", "age",
-    "sensitive_info", "bank_account",
 ];
 
 /// Seeded synthetic sentences ("We do not share your precise location with
@@ -296,22 +293,6 @@ pub fn synthetic_examples(ont: &crate::ontology::Ontologies, groups: &[crate::ex
         ("Your {d} is never shared with {r}.", &["practice", "third_party", "share", "negated"]),
         ("We do not sell your {d}.", &["practice", "third_party", "share", "sell", "negated"]),
         ("The app does not access your {d}.", &["practice", "first_party", "collect", "negated"]),
-        ("With your permission, the app may access your {d}.", &["practice", "first_party", "collect"]),
-        ("When you sign up, we ask for your {d}.", &["practice", "first_party", "collect"]),
-        ("We keep a record of your {d}.", &["practice", "first_party", "retain"]),
-        ("We do not store your {d} on our servers.", &["practice", "first_party", "retain", "negated"]),
-        ("We make your {d} available to {r} to {p}.", &["practice", "third_party", "share"]),
-        ("We do not make your {d} available to {r}.", &["practice", "third_party", "share", "negated"]),
-        ("{R} can collect your {d} to {p}.", &["practice", "third_party", "collect"]),
-        ("{R} will not collect your {d}.", &["practice", "third_party", "collect", "negated"]),
-        ("{R} will not receive your {d}.", &["practice", "third_party", "share", "negated"]),
-        ("We and {r} may collect your {d} when you use the app.", &["practice", "first_party", "third_party", "collect"]),
-        ("Your {d} will not be shared with {r} except with your consent.", &["practice", "third_party", "share", "negated"]),
-        ("We do not knowingly collect {d} from children under 13.", &["practice", "first_party", "collect", "negated"]),
-        // Sentences that name data but state no practice.
-        ("You can turn off access to your {d} in your device settings.", &[]),
-        ("You may ask us to delete your {d} at any time.", &[]),
-        ("We protect your {d} with industry-standard security measures.", &[]),
     ];
     let mut out = Vec::with_capacity(count);
     for i in 0..count {
@@ -328,9 +309,7 @@ pub fn synthetic_examples(ont: &crate::ontology::Ontologies, groups: &[crate::ex
             .replace("{R}", &r_cap)
             .replace("{p}", purposes[rng.gen_range(0..purposes.len())]);
         let mut labels: Vec<String> = labels.iter().map(|s| s.to_string()).collect();
-        if !labels.is_empty() {
-            labels.push(group.clone());
-        }
+        labels.push(group.clone());
         labels.sort();
         out.push(Example { policy: format!("synthetic-{}", i / 50), text, labels });
     }

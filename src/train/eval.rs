@@ -15,6 +15,10 @@ use serde::Serialize;
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
     pub model_data_group_macro_f1: f64,
+    /// The same for the extractor's output (model heads decoded with the ontology).
+    pub extractor_data_group_macro_f1: f64,
+    pub extractor_negation_f1: f64,
+    pub extractor_practice_f1: f64,
     pub baseline_data_group_macro_f1: f64,
     pub model_negation_f1: f64,
     pub baseline_negation_f1: f64,
@@ -31,7 +35,10 @@ pub struct Summary {
 pub struct EvalReport {
     pub examples: usize,
     pub policies: usize,
+    /// The model's heads, thresholded.
     pub model: Vec<LabelScore>,
+    /// What the extractor outputs (heads decoded into practices).
+    pub extractor: Vec<LabelScore>,
     pub baseline: Vec<LabelScore>,
     pub summary: Summary,
 }
@@ -65,20 +72,44 @@ pub fn baseline_labels(rules: &RuleExtractor, text: &str, space: &LabelSpace, on
     if r.negated {
         out.push("negated".into());
     }
-    let dt = &ont.data_types;
     for (id, _, _) in &r.data_types {
-        // The most specific group above the phrase's type.
-        let best = space
-            .groups
-            .iter()
-            .filter(|g| dt.subsumes(&g.data_type, id))
-            .max_by_key(|g| dt.depth(&g.data_type));
-        if let Some(g) = best {
-            let label = format!("group:{}", g.name);
-            if !out.contains(&label) {
-                out.push(label);
-            }
+        push_group(&mut out, id, space, ont);
+    }
+    out
+}
+
+/// Add the label of the most specific data group above data type `id`.
+fn push_group(out: &mut Vec<String>, id: &str, space: &LabelSpace, ont: &Ontologies) {
+    let dt = &ont.data_types;
+    let best = space.groups.iter().filter(|g| dt.subsumes(&g.data_type, id)).max_by_key(|g| dt.depth(&g.data_type));
+    if let Some(g) = best {
+        let label = format!("group:{}", g.name);
+        if !out.contains(&label) {
+            out.push(label);
         }
+    }
+}
+
+/// Label names of what the extractor outputs for one sentence: the model's
+/// probabilities decoded into practices as `candor extract` does (ontology
+/// phrases give the data types), put back in the label space.
+pub fn decoded_labels(text: &str, probs: &[f32], space: &LabelSpace, ont: &Ontologies) -> Vec<String> {
+    let sentence = crate::policy::Sentence { start: 0, end: text.len(), text: text.to_string(), section: 0, heading: None };
+    let practices = crate::extract::model::decode::practices(&sentence, probs, space, ont);
+    let mut out = Vec::new();
+    let add = |l: &str, out: &mut Vec<String>| {
+        if !out.iter().any(|x| x == l) {
+            out.push(l.to_string());
+        }
+    };
+    for p in &practices {
+        add("practice", &mut out);
+        add(if p.actor == Actor::FirstParty { "first_party" } else { "third_party" }, &mut out);
+        add(p.action.as_str(), &mut out);
+        if p.negated {
+            add("negated", &mut out);
+        }
+        push_group(&mut out, &p.data_type, space, ont);
     }
     out
 }
@@ -110,13 +141,18 @@ pub fn evaluate(
     let kept: Vec<bool> = examples.iter().map(|e| may_state_practice(&e.text)).collect();
     let texts: Vec<&str> = examples.iter().zip(&kept).filter(|(_, k)| **k).map(|(e, _)| e.text.as_str()).collect();
     let mut probs = classifier.predict(&texts)?.into_iter();
-    let model_pred: Vec<Vec<String>> = kept
+    let all_probs: Vec<Option<Vec<f32>>> = kept.iter().map(|&k| if k { probs.next() } else { None }).collect();
+    let model_pred: Vec<Vec<String>> =
+        all_probs.iter().map(|p| p.as_ref().map(|p| model_labels(p, space)).unwrap_or_default()).collect();
+    let extractor_pred: Vec<Vec<String>> = examples
         .iter()
-        .map(|&k| if k { probs.next().map(|p| model_labels(&p, space)).unwrap_or_default() } else { Vec::new() })
+        .zip(&all_probs)
+        .map(|(e, p)| p.as_ref().map(|p| decoded_labels(&e.text, p, space, ont)).unwrap_or_default())
         .collect();
     let base_pred: Vec<Vec<String>> = examples.iter().map(|e| baseline_labels(rules, &e.text, space, ont)).collect();
     let gold: Vec<Vec<String>> = examples.iter().map(|e| e.labels.clone()).collect();
     let model = score_sets(&names, &gold, &model_pred);
+    let extractor = score_sets(&names, &gold, &extractor_pred);
     let baseline = score_sets(&names, &gold, &base_pred);
     let practice_gold = gold.iter().filter(|g| g.iter().any(|l| l == "practice")).count();
     let practice_kept =
@@ -127,6 +163,9 @@ pub fn evaluate(
     policies.dedup();
     let summary = Summary {
         model_data_group_macro_f1: macro_f1(&model, is_group),
+        extractor_data_group_macro_f1: macro_f1(&extractor, is_group),
+        extractor_negation_f1: f1_of(&extractor, names[idx::NEGATED].as_str()),
+        extractor_practice_f1: f1_of(&extractor, "practice"),
         baseline_data_group_macro_f1: macro_f1(&baseline, is_group),
         model_negation_f1: f1_of(&model, names[idx::NEGATED].as_str()),
         baseline_negation_f1: f1_of(&baseline, names[idx::NEGATED].as_str()),
@@ -135,26 +174,29 @@ pub fn evaluate(
         prefilter_practice_recall: if practice_gold == 0 { 1.0 } else { practice_kept as f64 / practice_gold as f64 },
         prefilter_kept: kept.iter().filter(|&&k| k).count() as f64 / examples.len().max(1) as f64,
     };
-    Ok(EvalReport { examples: examples.len(), policies: policies.len(), model, baseline, summary })
+    Ok(EvalReport { examples: examples.len(), policies: policies.len(), model, extractor, baseline, summary })
 }
 
 /// The side-by-side table as Markdown.
 pub fn markdown_table(report: &EvalReport) -> String {
-    let mut out = String::from("| label | support | model P | model R | model F1 | baseline P | baseline R | baseline F1 |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
-    for (mo, ba) in report.model.iter().zip(&report.baseline) {
+    let mut out = String::from("| label | support | heads P | heads R | heads F1 | extractor P | extractor R | extractor F1 | baseline P | baseline R | baseline F1 |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    for ((mo, ex), ba) in report.model.iter().zip(&report.extractor).zip(&report.baseline) {
         out.push_str(&format!(
-            "| {} | {} | {:.3} | {:.3} | **{:.3}** | {:.3} | {:.3} | {:.3} |\n",
-            mo.label, mo.support, mo.precision, mo.recall, mo.f1, ba.precision, ba.recall, ba.f1
+            "| {} | {} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | **{:.3}** | {:.3} | {:.3} | {:.3} |\n",
+            mo.label, mo.support, mo.precision, mo.recall, mo.f1, ex.precision, ex.recall, ex.f1, ba.precision, ba.recall, ba.f1
         ));
     }
     let s = &report.summary;
     out.push_str(&format!(
-        "\nData-group macro-F1: model {:.3}, baseline {:.3}. Negation F1: model {:.3}, baseline {:.3}. Practice F1: model {:.3}, baseline {:.3}.\nPrefilter keeps {:.1}% of sentences and {:.1}% of gold practice sentences. {} sentences from {} held-out policies.\n",
+        "\nData-group macro-F1: heads {:.3}, extractor {:.3}, baseline {:.3}. Negation F1: heads {:.3}, extractor {:.3}, baseline {:.3}. Practice F1: heads {:.3}, extractor {:.3}, baseline {:.3}.\nPrefilter keeps {:.1}% of sentences and {:.1}% of gold practice sentences. {} sentences from {} held-out policies.\n",
         s.model_data_group_macro_f1,
+        s.extractor_data_group_macro_f1,
         s.baseline_data_group_macro_f1,
         s.model_negation_f1,
+        s.extractor_negation_f1,
         s.baseline_negation_f1,
         s.model_practice_f1,
+        s.extractor_practice_f1,
         s.baseline_practice_f1,
         s.prefilter_kept * 100.0,
         s.prefilter_practice_recall * 100.0,

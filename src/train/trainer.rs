@@ -28,6 +28,8 @@ pub struct TrainConfig {
     /// Output model folder.
     pub out: PathBuf,
     pub epochs: usize,
+    /// Keep only the lowest this many encoder layers of the base (None: all).
+    pub layers: Option<usize>,
     /// Top encoder layers to fine-tune (the rest stay frozen).
     pub trainable_layers: usize,
     pub batch_size: usize,
@@ -152,10 +154,22 @@ fn mean_f1(probs: &[Vec<f32>], gold: &[Vec<f32>], labels: usize) -> f64 {
 pub fn train(cfg: &TrainConfig) -> crate::Result<LabelSpace> {
     let device = Device::Cpu;
     let mut rng = rand::rngs::StdRng::seed_from_u64(cfg.seed);
-    let config: Config = serde_json::from_str(
-        &std::fs::read_to_string(cfg.base.join("config.json")).map_err(|e| crate::Error::input(cfg.base.join("config.json"), e))?,
+    let config_path = cfg.base.join("config.json");
+    let mut config_json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(&config_path).map_err(|e| crate::Error::input(&config_path, e))?,
     )
-    .map_err(|e| crate::Error::input(cfg.base.join("config.json"), e))?;
+    .map_err(|e| crate::Error::input(&config_path, e))?;
+    // A shallower encoder: the base's lowest `layers` layers (the upper ones
+    // are never loaded), trading a little accuracy for speed.
+    if let Some(n) = cfg.layers {
+        let base_layers = config_json["num_hidden_layers"].as_u64().unwrap_or(0) as usize;
+        if n == 0 || n > base_layers {
+            return Err(crate::Error::Usage(format!("--layers must be 1..={base_layers}, not {n}")));
+        }
+        config_json["num_hidden_layers"] = serde_json::json!(n);
+    }
+    let config: Config =
+        serde_json::from_value(config_json.clone()).map_err(|e| crate::Error::input(&config_path, e))?;
     let tok = SentenceTokenizer::load(&cfg.base.join("tokenizer.json"))?;
     let mut space = LabelSpace {
         version: cfg.version.clone(),
@@ -296,7 +310,7 @@ pub fn train(cfg: &TrainConfig) -> crate::Result<LabelSpace> {
                 })
                 .collect();
             space.metrics = serde_json::json!({"epoch": epoch + 1, "validation_mean_f1_at_0_5": f1});
-            write_model(&varmap, &cfg.base, &cfg.out, &space)?;
+            write_model(&varmap, &config_json, &cfg.base, &cfg.out, &space)?;
             eprintln!("  wrote {} (thresholds tuned on validation)", cfg.out.display());
         }
     }
@@ -304,7 +318,7 @@ pub fn train(cfg: &TrainConfig) -> crate::Result<LabelSpace> {
 }
 
 /// Write weights (f16), config, tokenizer and labels into `out`.
-fn write_model(varmap: &VarMap, base: &Path, out: &Path, space: &LabelSpace) -> crate::Result<()> {
+fn write_model(varmap: &VarMap, config: &serde_json::Value, base: &Path, out: &Path, space: &LabelSpace) -> crate::Result<()> {
     std::fs::create_dir_all(out)?;
     let vars = varmap.data().lock().map_err(|_| crate::Error::Model("var map lock".into()))?;
     let mut tensors: HashMap<String, Tensor> = HashMap::new();
@@ -312,9 +326,10 @@ fn write_model(varmap: &VarMap, base: &Path, out: &Path, space: &LabelSpace) -> 
         tensors.insert(name.clone(), var.as_tensor().to_dtype(DType::F16).map_err(m)?);
     }
     candle_core::safetensors::save(&tensors, out.join("model.safetensors")).map_err(m)?;
-    for f in ["config.json", "tokenizer.json"] {
-        std::fs::copy(base.join(f), out.join(f)).map_err(|e| crate::Error::input(base.join(f), e))?;
-    }
+    let config_text = serde_json::to_string_pretty(config).map_err(|e| crate::Error::Data(e.to_string()))? + "\n";
+    std::fs::write(out.join("config.json"), config_text).map_err(|e| crate::Error::input(out.join("config.json"), e))?;
+    std::fs::copy(base.join("tokenizer.json"), out.join("tokenizer.json"))
+        .map_err(|e| crate::Error::input(base.join("tokenizer.json"), e))?;
     space.save(&out.join("labels.json"))
 }
 
