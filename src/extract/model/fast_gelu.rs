@@ -5,7 +5,7 @@
 //! of inference time (perf, `candor bench`). This op computes the same
 //! function, `0.5 x (1 + erf(x / sqrt 2))`, with erf from Abramowitz & Stegun
 //! 7.1.26 (|error| <= 1.5e-7) and a polynomial `exp`, in plain f32 arithmetic
-//! the compiler vectorizes (AVX2 + FMA when the CPU has them). A test checks
+//! the compiler vectorizes (AVX-512 or AVX2 + FMA when the CPU has them). A test checks
 //! it against candle's `gelu_erf` over a grid. Inference only: no backward.
 
 use candle_core::{CpuStorage, CustomOp1, Layout, Result, Shape, Tensor};
@@ -49,8 +49,20 @@ unsafe fn gelu_slice_avx2(xs: &mut [f32]) {
     gelu_slice(xs)
 }
 
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512dq,fma")]
+unsafe fn gelu_slice_avx512(xs: &mut [f32]) {
+    gelu_slice(xs)
+}
+
 /// GELU of every value, in place.
 pub fn gelu_in_place(xs: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512dq") {
+        // SAFETY: the CPU supports the features the function is compiled for.
+        unsafe { gelu_slice_avx512(xs) };
+        return;
+    }
     #[cfg(target_arch = "x86_64")]
     if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
         // SAFETY: the CPU supports the features the function is compiled for.

@@ -31,6 +31,29 @@ use tokenize::SentenceTokenizer;
 /// Sentences per encoder batch.
 pub const BATCH_SIZE: usize = 32;
 
+/// Most word pieces (padding included) in one batch: long sentences go in
+/// smaller batches, so the attention tensors of two batches in flight stay
+/// small (peak RSS) while short sentences still fill [`BATCH_SIZE`].
+pub const BATCH_TOKENS: usize = 1024;
+
+/// Split `order` (indices into `texts`, sorted by length) into batches of
+/// at most [`BATCH_SIZE`] sentences and about [`BATCH_TOKENS`] padded word
+/// pieces, estimating a sentence's word pieces from its bytes (~4 per piece).
+fn length_batches<'a>(order: &'a [usize], texts: &[&str]) -> Vec<&'a [usize]> {
+    let pieces = |i: usize| (texts[i].len() / 4 + 2).min(tokenize::MAX_TOKENS);
+    let mut out = Vec::new();
+    let mut start = 0;
+    for end in 1..=order.len() {
+        // Sorted ascending, so the last sentence is the longest of the batch.
+        let rows = end - start;
+        if rows == BATCH_SIZE || end == order.len() || (rows + 1) * pieces(order[end]) > BATCH_TOKENS {
+            out.push(&order[start..end]);
+            start = end;
+        }
+    }
+    out
+}
+
 /// The folder of the shipped model, relative to the repository root.
 pub const DEFAULT_MODEL_DIR: &str = "models/candor-minilm";
 
@@ -113,7 +136,7 @@ impl SentenceClassifier {
         // (see [`single_threaded_ops`]): on small batches that beats splitting
         // every op across threads.
         use rayon::prelude::*;
-        let chunks: Vec<&[usize]> = order.chunks(BATCH_SIZE).collect();
+        let chunks = length_batches(&order, texts);
         let batches: Vec<Vec<Vec<f32>>> = chunks
             .par_iter()
             .map(|chunk| {
