@@ -366,10 +366,17 @@ fn scan_body(scan: &mut Scanner, post: &PostData, headers: &[(String, String)]) 
         .map(|p| (scalar(&p.name), scalar(&p.value)))
         .filter(|(n, _)| !n.is_empty())
         .collect();
-    let text: Option<String> = match &post.text {
+    let text: Option<std::borrow::Cow<str>> = match &post.text {
         None => None,
         Some(t) if t.is_empty() => None,
-        Some(t) => {
+        // Plain text sent as is (the common case): read it in place.
+        Some(t)
+            if !post.encoding.as_deref().is_some_and(|e| e.eq_ignore_ascii_case("base64"))
+                && (content_encoding.is_empty() || content_encoding == "identity") =>
+        {
+            Some(std::borrow::Cow::Borrowed(t.as_str()))
+        }
+        Some(t) => Some(std::borrow::Cow::Owned({
             let is_base64 = post.encoding.as_deref().is_some_and(|e| e.eq_ignore_ascii_case("base64"));
             let bytes: Option<Vec<u8>> = if is_base64 { decode_base64(t) } else { Some(t.as_bytes().to_vec()) };
             let coded = !content_encoding.is_empty() && content_encoding != "identity";
@@ -395,7 +402,8 @@ fn scan_body(scan: &mut Scanner, post: &PostData, headers: &[(String, String)]) 
                 },
                 (None, Some(b)) => Some(String::from_utf8_lossy(&b).into_owned()),
             }
-        }
+            .unwrap_or_default()
+        })),
     };
     if let (Some(t), true) = (&text, mime.contains("multipart/")) {
         if let Some(boundary) = multipart_boundary(&mime, post.mime_type.clone().or_else(|| raw_header("content-type")).as_deref()) {
@@ -557,6 +565,10 @@ fn split_pairs(s: &str) -> impl Iterator<Item = (&str, &str)> {
 /// Decode `%XX` escapes (and `+` as a space in forms); invalid escapes stay as they are.
 pub fn percent_decode(s: &str, plus_as_space: bool) -> String {
     let b = s.as_bytes();
+    // Nothing to decode: skip the byte loop and the UTF-8 re-check.
+    if !b.contains(&b'%') && !(plus_as_space && b.contains(&b'+')) {
+        return s.to_string();
+    }
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
