@@ -40,8 +40,8 @@ pub fn split_of(policy: &str) -> Split {
     }
 }
 
-/// Read examples from a JSONL file.
-pub fn read_jsonl(path: &Path) -> crate::Result<Vec<Example>> {
+/// Read one JSON value per non-empty line (examples, labelled sentences).
+pub fn read_jsonl<T: serde::de::DeserializeOwned>(path: &Path) -> crate::Result<Vec<T>> {
     let text = std::fs::read_to_string(path).map_err(|e| crate::Error::input(path, crate::error::describe_io(&e)))?;
     text.lines()
         .enumerate()

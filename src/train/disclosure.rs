@@ -56,12 +56,7 @@ pub fn app_half(app: &str) -> &'static str {
 
 /// Read the labelled sentences (JSONL).
 pub fn read_app_sentences(path: &Path) -> crate::Result<Vec<AppSentence>> {
-    let text = std::fs::read_to_string(path).map_err(|e| crate::Error::input(path, crate::error::describe_io(&e)))?;
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| serde_json::from_str(l).map_err(|e| crate::Error::input(path, format!("line {}: {e}", i + 1))))
-        .collect()
+    super::dataset::read_jsonl(path)
 }
 
 /// Scores of one extractor.
