@@ -184,3 +184,23 @@ fn min_confidence_keeps_only_certain_flows() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--min-confidence"));
 }
+
+#[test]
+fn eval_and_bench_run_on_the_shipped_data() {
+    let out = candor(&["eval", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["opp115_heldout"]["examples"], 1509);
+    let halves = v["app_sentences"].as_array().expect("app sentence scores");
+    assert_eq!(halves.len(), 4, "model and rules on the dev and test halves");
+    let sentences: u64 = halves.iter().filter(|h| h["extractor"] == "model").map(|h| h["sentences"].as_u64().unwrap()).sum();
+    assert_eq!(sentences, 256);
+    for h in halves {
+        let r = h["recall"].as_f64().unwrap();
+        assert!(r > 0.0 && r <= 1.0, "{h}");
+    }
+    let out = candor(&["bench", "policies/fairemail-PRIVACY.md"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("sentences/s") && text.contains("peak RSS"), "{text}");
+}

@@ -197,3 +197,50 @@ pub fn markdown_table(scores: &[DisclosureScore]) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(third: bool, dt: &str, negated: bool) -> Key {
+        (third, dt.to_string(), negated)
+    }
+
+    #[test]
+    fn a_disclosure_matches_by_actor_kind_negation_and_related_type() {
+        let ont = crate::ontology::shipped().unwrap();
+        let gold = key(true, "location", false);
+        assert!(matches(&key(true, "location", false), &gold, ont));
+        assert!(matches(&key(true, "precise_location", false), &gold, ont), "more specific");
+        assert!(!matches(&key(false, "location", false), &gold, ont), "actor kind");
+        assert!(!matches(&key(true, "location", true), &gold, ont), "negation");
+        assert!(!matches(&key(true, "email_address", false), &gold, ont), "unrelated type");
+        assert!(!matches(&key(true, "personal_info", false), &gold, ont), "the root stands for nothing");
+        assert!(matches(&key(true, "location", false), &key(true, "precise_location", false), ont), "more general");
+    }
+
+    #[test]
+    fn scores_count_found_missed_and_false_positive_sentences() {
+        let ont = crate::ontology::shipped().unwrap();
+        let rules = crate::extract::rules::RuleExtractor::new(ont);
+        let line = |text: &str, disclosures: &str| -> AppSentence {
+            serde_json::from_str(&format!(r#"{{"app":"a","text":"{text}","disclosures":{disclosures}}}"#)).unwrap()
+        };
+        let sentences = [
+            line(
+                "We collect your email address.",
+                r#"[{"actor":"first_party","action":"collect","data_type":"email_address","negated":false}]"#,
+            ),
+            line(
+                "We collect your phone number.",
+                r#"[{"actor":"first_party","action":"collect","data_type":"health_info","negated":false}]"#,
+            ),
+            line("Contact us if you have questions.", "[]"),
+        ];
+        let refs: Vec<&AppSentence> = sentences.iter().collect();
+        let s = score_disclosures(&rules, ont, &refs, "all").unwrap();
+        assert_eq!((s.gold, s.found), (2, 1), "{s:?}");
+        assert!(s.predicted >= 2 && s.correct == 1, "{s:?}");
+        assert_eq!((s.empty_sentences, s.false_positive_sentences), (1, 0), "{s:?}");
+    }
+}
