@@ -97,6 +97,17 @@ fn read_apk_from<R: Read + Seek>(zip: &mut ZipArchive<R>, path: &Path, label: &s
     let (info, permissions, features) =
         parse_binary_manifest(&manifest, Path::new(&manifest_label), &ont.data_types)?;
     let mut contents = ApkContents { info: AppInfo { file: label.to_string(), ..info }, permissions, features, sdks: Vec::new() };
+    // A version name given as a string resource (`@0x7f0e0001`) is looked up
+    // in resources.arsc, as aapt does; a table that cannot be read leaves
+    // the reference as it is rather than losing the APK's other results.
+    let reference = |v: &Option<String>| v.as_deref().and_then(|v| v.strip_prefix("@0x")).and_then(|h| u32::from_str_radix(h, 16).ok());
+    if let Some(id) = reference(&contents.info.version_name) {
+        if let Some(table) = zip.read_named("resources.arsc")? {
+            if let Ok(Some(name)) = super::arsc::resolve_string(&table, id) {
+                contents.info.version_name = Some(name);
+            }
+        }
+    }
     let mut dex_names: Vec<(usize, usize)> = zip
         .entries()
         .iter()

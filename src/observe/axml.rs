@@ -56,7 +56,7 @@ pub enum AxValue {
     String(String),
     Int(i64),
     Bool(bool),
-    /// A resource reference (`@0x7f0e0001`), unresolved (resources.arsc is not read).
+    /// A resource reference (`@0x7f0e0001`); the APK reader resolves a string-valued versionName through resources.arsc ([`super::arsc`]).
     Reference(u32),
     Float(f32),
     /// Any other type: (type code, raw data).
@@ -103,15 +103,15 @@ pub fn attr<'a>(attrs: &'a [AxAttr], name: &str) -> Option<&'a AxValue> {
         .map(|a| &a.value)
 }
 
-fn rd16(b: &[u8], at: usize) -> Option<u16> {
+pub(crate) fn rd16(b: &[u8], at: usize) -> Option<u16> {
     Some(u16::from_le_bytes(b.get(at..at.checked_add(2)?)?.try_into().ok()?))
 }
-fn rd32(b: &[u8], at: usize) -> Option<u32> {
+pub(crate) fn rd32(b: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_le_bytes(b.get(at..at.checked_add(4)?)?.try_into().ok()?))
 }
 
 /// The string pool, decoded lazily.
-struct StringPool<'a> {
+pub(crate) struct StringPool<'a> {
     data: &'a [u8],
     offsets: Vec<u32>,
     strings_start: usize,
@@ -120,7 +120,7 @@ struct StringPool<'a> {
 }
 
 impl<'a> StringPool<'a> {
-    fn parse(chunk: &'a [u8], header_size: usize) -> std::result::Result<Self, String> {
+    pub(crate) fn parse(chunk: &'a [u8], header_size: usize) -> std::result::Result<Self, String> {
         let count = rd32(chunk, 8).ok_or("string pool header is truncated")? as usize;
         let flags = rd32(chunk, 16).ok_or("string pool header is truncated")?;
         let strings_start = rd32(chunk, 20).ok_or("string pool header is truncated")? as usize;
@@ -137,7 +137,7 @@ impl<'a> StringPool<'a> {
         Ok(StringPool { data: chunk, offsets, strings_start, utf8: flags & 0x100 != 0, cache: vec![None; count] })
     }
 
-    fn get(&mut self, index: u32) -> std::result::Result<String, String> {
+    pub(crate) fn get(&mut self, index: u32) -> std::result::Result<String, String> {
         let i = index as usize;
         if i >= self.offsets.len() {
             return Err(format!("string index {index} is past the pool's {} strings", self.offsets.len()));

@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 pub mod apk;
+pub mod arsc;
 pub mod axml;
 pub mod destination;
 pub mod device;
