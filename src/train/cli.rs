@@ -46,6 +46,9 @@ pub struct TrainArgs {
     /// Only prepare the data splits, do not train.
     #[arg(long)]
     prepare_only: bool,
+    /// Hand-labelled app-policy sentences (disclosure JSONL) added to training.
+    #[arg(long)]
+    app_train: Option<PathBuf>,
     /// Synthetic template sentences added to training (0 for none).
     #[arg(long, default_value_t = 0)]
     synthetic: usize,
@@ -115,6 +118,13 @@ pub fn train(a: TrainArgs) -> Result<u8> {
         let synthetic = super::dataset::synthetic_examples(ont, &crate::extract::model::labels::default_groups(), a.synthetic, a.seed);
         eprintln!("adding {} synthetic template sentences to training", synthetic.len());
         tr.extend(synthetic);
+    }
+    if let Some(path) = &a.app_train {
+        let ont = crate::ontology::shipped()?;
+        let sentences = super::disclosure::read_app_sentences(path)?;
+        let app = super::dataset::examples_from_disclosures(&sentences, ont, &crate::extract::model::labels::default_groups());
+        eprintln!("adding {} hand-labelled app-policy sentences from {} to training", app.len(), path.display());
+        tr.extend(app);
     }
     write_jsonl(&a.eval_out, &te)?;
     eprintln!("wrote held-out test set to {}", a.eval_out.display());

@@ -315,3 +315,55 @@ pub fn synthetic_examples(ont: &crate::ontology::Ontologies, groups: &[crate::ex
     }
     out
 }
+
+/// Training examples from hand-labelled app-policy sentences (the
+/// disclosure format of `tests/fixtures/eval/app_sentences.jsonl`), put in
+/// the model's label space: `practice` when any disclosure is stated, the
+/// actor kinds, the actions, `negated`, and the most specific data group
+/// above each data type.
+pub fn examples_from_disclosures(
+    sentences: &[super::disclosure::AppSentence],
+    ont: &crate::ontology::Ontologies,
+    groups: &[crate::extract::model::labels::DataGroup],
+) -> Vec<Example> {
+    let dt = &ont.data_types;
+    sentences
+        .iter()
+        .map(|s| {
+            let mut labels: BTreeSet<String> = BTreeSet::new();
+            for d in &s.disclosures {
+                labels.insert("practice".into());
+                labels.insert(if d.actor == "first_party" { "first_party" } else { "third_party" }.into());
+                labels.insert(d.action.clone());
+                if d.negated {
+                    labels.insert("negated".into());
+                }
+                let best = groups.iter().filter(|g| dt.subsumes(&g.data_type, &d.data_type)).max_by_key(|g| dt.depth(&g.data_type));
+                if let Some(g) = best {
+                    labels.insert(format!("group:{}", g.name));
+                }
+            }
+            Example { policy: format!("app:{}", s.app), text: s.text.clone(), labels: labels.into_iter().collect() }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod disclosure_label_tests {
+    use super::*;
+
+    #[test]
+    fn disclosures_become_labels_of_the_model() {
+        let ont = crate::ontology::shipped().unwrap();
+        let s: crate::train::disclosure::AppSentence = serde_json::from_str(
+            r#"{"app":"a","text":"We do not share your precise location with advertisers.","disclosures":[{"actor":"category:advertising","action":"share","data_type":"precise_location","negated":true}]}"#,
+        )
+        .unwrap();
+        let none: crate::train::disclosure::AppSentence =
+            serde_json::from_str(r#"{"app":"a","text":"Contact us with questions.","disclosures":[]}"#).unwrap();
+        let ex = examples_from_disclosures(&[s, none], ont, &crate::extract::model::labels::default_groups());
+        assert_eq!(ex[0].labels, ["group:location", "negated", "practice", "share", "third_party"]);
+        assert!(ex[1].labels.is_empty());
+        assert_eq!(ex[0].policy, "app:a");
+    }
+}
