@@ -5,7 +5,7 @@
 
 use super::labels::{idx, LabelSpace};
 use crate::extract::{rules::RuleTables, Action, Actor, Evidence, Practice};
-use crate::ontology::{EntityMention, EntityOntology, Ontologies};
+use crate::ontology::{EntityMention, EntityOntology, Ontologies, PhraseMatch};
 use crate::policy::Sentence;
 
 /// The prefilter: false for sentences that cannot state a data practice
@@ -33,9 +33,9 @@ pub fn practices(sentence: &Sentence, probs: &[f32], labels: &LabelSpace, ont: &
     // A recipient named in the sentence (an organization, "advertising
     // partners", "payment processors") halves the bar for the third-party head.
     let p_third = probs.get(idx::THIRD_PARTY).copied().unwrap_or(0.0);
-    let names_recipient = !ont.entities.find_mentions(&sentence.text).is_empty();
-    let third = on(idx::THIRD_PARTY) || (names_recipient && p_third >= 0.5 * threshold(labels, idx::THIRD_PARTY));
-    let actors = actors(sentence, on(idx::FIRST_PARTY), third, &ont.entities);
+    let mentions = ont.entities.find_mentions(&sentence.text);
+    let third = on(idx::THIRD_PARTY) || (!mentions.is_empty() && p_third >= 0.5 * threshold(labels, idx::THIRD_PARTY));
+    let actors = actors(&mentions, on(idx::FIRST_PARTY), third);
     let predicted: Vec<Action> =
         Action::ALL.iter().enumerate().filter(|(k, _)| on(idx::ACTIONS + k)).map(|(_, a)| *a).collect();
     let negated = on(idx::NEGATED);
@@ -95,11 +95,12 @@ fn data_types(sentence: &Sentence, probs: &[f32], labels: &LabelSpace, ont: &Ont
 }
 
 /// Actors: the first party when predicted; for a third-party sentence the
-/// organizations and categories it names, or third parties in general.
-fn actors(sentence: &Sentence, first: bool, third: bool, entities: &EntityOntology) -> Vec<Actor> {
+/// organizations and categories among the sentence's entity `mentions`, or
+/// third parties in general.
+fn actors(mentions: &[PhraseMatch], first: bool, third: bool) -> Vec<Actor> {
     let mut out = Vec::new();
     if third {
-        for m in entities.find_mentions(&sentence.text) {
+        for m in mentions {
             let actor = match EntityOntology::split_mention(&m.id) {
                 EntityMention::Category("third_party") => Actor::ThirdParty,
                 EntityMention::Category(c) => Actor::Category(c.to_string()),
