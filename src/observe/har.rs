@@ -366,20 +366,15 @@ fn scan_body(scan: &mut Scanner, post: &PostData, headers: &[(String, String)]) 
         .map(|p| (scalar(&p.name), scalar(&p.value)))
         .filter(|(n, _)| !n.is_empty())
         .collect();
+    let is_base64 = post.encoding.as_deref().is_some_and(|e| e.eq_ignore_ascii_case("base64"));
+    let coded = !content_encoding.is_empty() && content_encoding != "identity";
     let text: Option<std::borrow::Cow<str>> = match &post.text {
         None => None,
         Some(t) if t.is_empty() => None,
         // Plain text sent as is (the common case): read it in place.
-        Some(t)
-            if !post.encoding.as_deref().is_some_and(|e| e.eq_ignore_ascii_case("base64"))
-                && (content_encoding.is_empty() || content_encoding == "identity") =>
-        {
-            Some(std::borrow::Cow::Borrowed(t.as_str()))
-        }
+        Some(t) if !is_base64 && !coded => Some(std::borrow::Cow::Borrowed(t.as_str())),
         Some(t) => Some(std::borrow::Cow::Owned({
-            let is_base64 = post.encoding.as_deref().is_some_and(|e| e.eq_ignore_ascii_case("base64"));
             let bytes: Option<Vec<u8>> = if is_base64 { decode_base64(t) } else { Some(t.as_bytes().to_vec()) };
-            let coded = !content_encoding.is_empty() && content_encoding != "identity";
             let inflated = if coded {
                 // The body as sent: the HAR text itself, or (when the exporter did not
                 // say so) base64 of the compressed bytes.
