@@ -72,18 +72,22 @@ fn html_report_of_one_app_highlights_evidence_and_filters_flows() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("report.html");
     let cache = dir.path().join("cache");
-    let out = candor(&[
-        "check",
-        "examples/sharelocation",
-        "--format",
-        "html",
-        "--extractor",
-        "rules",
-        "--cache",
-        cache.to_str().unwrap(),
-        "--out",
-        file.to_str().unwrap(),
-    ]);
+    // `check APP --format html --out OUT` with the rule extractor and one cache.
+    let check_html = |app: &str, out: &std::path::Path| {
+        candor(&[
+            "check",
+            app,
+            "--format",
+            "html",
+            "--extractor",
+            "rules",
+            "--cache",
+            cache.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+    };
+    let out = check_html("examples/sharelocation", &file);
     assert!(matches!(out.status.code(), Some(0 | 1)), "{}", String::from_utf8_lossy(&out.stderr));
     let html = std::fs::read_to_string(&file).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>"));
@@ -95,18 +99,7 @@ fn html_report_of_one_app_highlights_evidence_and_filters_flows() {
 
     // The sample app: traffic to third parties, with undisclosed recipients.
     let sample = dir.path().join("sample.html");
-    let out = candor(&[
-        "check",
-        "examples/sample-app",
-        "--format",
-        "html",
-        "--extractor",
-        "rules",
-        "--cache",
-        cache.to_str().unwrap(),
-        "--out",
-        sample.to_str().unwrap(),
-    ]);
+    let out = check_html("examples/sample-app", &sample);
     assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
     let sample_html = std::fs::read_to_string(&sample).unwrap();
     assert_self_contained(&sample_html);
