@@ -125,7 +125,7 @@ struct CheckArgs {
     /// HAR traffic capture (repeatable).
     #[arg(long)]
     traffic: Vec<PathBuf>,
-    /// Android app archive: .apk or .xapk (repeatable).
+    /// Android app archive: .apk, .xapk or .aab (repeatable).
     #[arg(long)]
     apk: Vec<PathBuf>,
     /// iOS app archive (.ipa), or a loose Info.plist / PrivacyInfo.xcprivacy (repeatable).
@@ -174,7 +174,7 @@ struct ExtractArgs {
 
 #[derive(clap::Args)]
 struct ObserveArgs {
-    /// Manifests (.xml), traffic captures (.har), app archives (.apk, .xapk,
+    /// Manifests (.xml), traffic captures (.har), app archives (.apk, .xapk, .aab,
     /// .ipa), iOS property lists (.plist, .xcprivacy), packet captures (.pcap, .pcapng).
     files: Vec<PathBuf>,
     #[arg(long)]
@@ -502,7 +502,7 @@ fn observe_cmd(a: ObserveArgs) -> Result<u8> {
                 return Err(Error::input(
                     &f,
                     "unknown kind of file (expected a manifest .xml, a .har or .pcap/.pcapng capture, \
-                     an .apk/.xapk/.ipa archive or an iOS .plist/.xcprivacy)",
+                     an .apk/.xapk/.aab/.ipa archive or an iOS .plist/.xcprivacy)",
                 ))
             }
         }
@@ -517,6 +517,17 @@ fn observe_cmd(a: ObserveArgs) -> Result<u8> {
             }
             for f in &observed.flows {
                 out.push_str(&format!("flow {} -> {} [{}]\n", f.data_type, crate::compare::recipient_name(&f.destination), f.confidence));
+            }
+            for app in observed.apps.iter().filter(|a| !a.dex_files.is_empty()) {
+                out.push_str(&format!("code {}: {} DEX files, {} classes scanned for tracker SDKs\n", app.file, app.dex_files.len(), app.classes));
+            }
+            for s in &observed.sdks {
+                let org = s.organization_name.as_deref().unwrap_or("unknown organization");
+                let status = match s.status {
+                    crate::observe::SdkStatus::Embedded => "embedded",
+                    crate::observe::SdkStatus::Contacted => "embedded and contacted",
+                };
+                out.push_str(&format!("sdk {} ({org}) {status}: class {} matched {} in {}\n", s.name, s.class, s.signature, s.file));
             }
             out.push_str(&format!("{} requests observed\n", observed.contacts.len()));
             out

@@ -535,16 +535,213 @@ fn xapk_of_base_and_split_apks_is_read() {
 }
 
 #[test]
-fn aab_and_non_apk_zips_are_refused_clearly() {
+fn bundles_without_manifests_and_non_apk_zips_are_refused_clearly() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let aab = write(dir.path(), "app.aab", &build_zip(&[entry("BundleConfig.pb", b"x"), entry("base/manifest/AndroidManifest.xml", b"x")]));
-    assert!(err_text(read_apk(&aab, ont())).contains("App Bundle"));
+    let aab = write(dir.path(), "app.aab", &build_zip(&[entry("BundleConfig.pb", b"x"), entry("feature/readme.txt", b"x")]));
+    let e = err_text(read_apk(&aab, ont()));
+    assert!(e.contains("app.aab") && e.contains("App Bundle without a module manifest"), "{e}");
     let other = write(dir.path(), "notes.apk", &build_zip(&[entry("readme.txt", b"hello")]));
     let e = err_text(read_apk(&other, ont()));
     assert!(e.contains("notes.apk") && e.contains("not an Android app archive"), "{e}");
     let garbage = write(dir.path(), "garbage.apk", &[7u8; 5000]);
     let e = err_text(read_apk(&garbage, ont()));
     assert!(e.contains("garbage.apk") && e.contains("not a ZIP archive"), "{e}");
+}
+
+// ---------------------------------------------------------------------------
+// A real APK (appium io.appium.settings 8.0.10 from npm), checked against
+// androguard 4.1.4, and an App Bundle made from it.
+
+const APPIUM: &str = "tests/fixtures/observe/real/appium-settings";
+
+/// What androguard reports for the real APK (`androguard_expected.py`).
+fn androguard_expected() -> serde_json::Value {
+    let text = std::fs::read_to_string(format!("{APPIUM}/expected.json")).expect("expected.json");
+    serde_json::from_str(&text).expect("expected.json parses")
+}
+
+fn strings(v: &serde_json::Value) -> Vec<String> {
+    v.as_array().expect("array").iter().map(|x| x.as_str().expect("string").to_string()).collect()
+}
+
+/// Assert that what candor read from the app equals androguard's report.
+fn assert_matches_androguard(c: &candor::observe::apk::ApkContents, e: &serde_json::Value) {
+    let num = |k: &str| e[k].as_i64().map(|n| n.to_string()).or_else(|| e[k].as_str().map(str::to_string));
+    assert_eq!(c.info.package.as_deref(), e["package"].as_str());
+    assert_eq!(c.info.version_code, num("version_code"));
+    assert_eq!(c.info.version_name.as_deref(), e["version_name"].as_str());
+    assert_eq!(c.info.min_sdk, num("min_sdk"));
+    assert_eq!(c.info.target_sdk, num("target_sdk"));
+    let mut perms: Vec<(String, Option<u32>)> = c.permissions.iter().map(|p| (p.name.clone(), p.max_sdk)).collect();
+    perms.sort();
+    let want: Vec<(String, Option<u32>)> = e["permissions"]
+        .as_array()
+        .expect("permissions")
+        .iter()
+        .map(|p| (p["name"].as_str().expect("name").to_string(), p["max_sdk"].as_u64().map(|n| n as u32)))
+        .collect();
+    assert_eq!(perms, want);
+    let mut features = c.features.clone();
+    features.sort();
+    assert_eq!(features, strings(&e["features"]));
+    for kind in ["activity", "service", "receiver", "provider"] {
+        let mut got: Vec<String> = c.info.components.iter().filter(|x| x.kind == kind).map(|x| x.name.clone()).collect();
+        got.sort();
+        assert_eq!(got, strings(&e["components"][kind]), "{kind}");
+    }
+    let mut md: Vec<String> = c.info.meta_data.iter().map(|m| m.name.clone()).collect();
+    md.sort();
+    assert_eq!(md, strings(&e["meta_data"]));
+    assert_eq!(c.info.classes as u64, e["classes"].as_u64().expect("classes"));
+}
+
+#[test]
+fn real_apk_matches_androguard() {
+    let apk = Path::new(APPIUM).join("settings_apk-debug.apk");
+    let c = read_apk(&apk, ont()).expect("the real APK reads");
+    let e = androguard_expected();
+    assert_matches_androguard(&c, &e);
+    let dex: Vec<String> = c.info.dex_files.iter().map(|d| d.rsplit('!').next().unwrap_or("").to_string()).collect();
+    assert_eq!(dex, strings(&e["dex_files"]), "every DEX of the multidex APK is scanned, in order");
+    // Permissions map to data types through the ontology.
+    let types = |name: &str| c.permissions.iter().find(|p| p.name == name).map(|p| p.data_types.clone()).unwrap_or_default();
+    assert!(types("android.permission.ACCESS_FINE_LOCATION").contains(&"precise_location".to_string()));
+    assert!(types("android.permission.RECORD_AUDIO").iter().any(|t| t.contains("audio") || t.contains("voice")), "{:?}", types("android.permission.RECORD_AUDIO"));
+    assert!(!types("android.permission.READ_SMS").is_empty());
+}
+
+/// APK observation time on the largest real APK at hand (3.1 MB, 9 DEX
+/// files), median of 5 runs:
+/// `cargo test --release --test observe_artifacts -- --ignored --nocapture apk_observation_time`.
+#[test]
+#[ignore]
+fn apk_observation_time() {
+    let apk = Path::new(APPIUM).join("settings_apk-debug.apk");
+    let mut times: Vec<f64> = (0..5)
+        .map(|_| {
+            let started = Instant::now();
+            let c = read_apk(&apk, ont()).expect("reads");
+            assert!(c.info.classes > 0);
+            started.elapsed().as_secs_f64()
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    let mb = std::fs::metadata(&apk).expect("apk").len() as f64 / 1e6;
+    println!("APK observation: {mb:.1} MB in {:.1} ms (median of 5; min {:.1}, max {:.1})", times[2] * 1e3, times[0] * 1e3, times[4] * 1e3);
+}
+
+/// Protobuf wire-format builders for hand-made bundle manifests.
+fn pb_len(field: u32, payload: &[u8]) -> Vec<u8> {
+    let mut out = pb_key(field, 2);
+    pb_push_varint(&mut out, payload.len() as u64);
+    out.extend_from_slice(payload);
+    out
+}
+fn pb_key(field: u32, wire: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    pb_push_varint(&mut out, u64::from(field << 3 | wire));
+    out
+}
+fn pb_push_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+/// `XmlNode { element { name, attribute*, child* } }`; attributes are `android:` ones.
+fn pb_element(name: &str, attrs: &[(&str, &str)], children: &[Vec<u8>]) -> Vec<u8> {
+    let mut el = pb_len(3, name.as_bytes());
+    for (k, v) in attrs {
+        let mut a = pb_len(1, ANDROID.as_bytes());
+        a.extend(pb_len(2, k.as_bytes()));
+        a.extend(pb_len(3, v.as_bytes()));
+        el.extend(pb_len(4, &a));
+    }
+    for c in children {
+        el.extend(pb_len(5, c));
+    }
+    pb_len(1, &el)
+}
+
+/// An App Bundle: `BundleConfig.pb`, the base module (the real APK's
+/// manifest in aapt2's protobuf form, `aapt2 convert --output-format proto`,
+/// and the APK's DEX files), plus any extra modules given as (name, manifest).
+fn appium_bundle(extra: &[(&str, Vec<u8>)]) -> Vec<u8> {
+    let manifest = std::fs::read(format!("{APPIUM}/AndroidManifest.pb")).expect("AndroidManifest.pb");
+    let mut apk = ZipArchive::open_file(&Path::new(APPIUM).join("settings_apk-debug.apk")).expect("apk opens");
+    let dex_names: Vec<String> = strings(&androguard_expected()["dex_files"]);
+    let dex: Vec<(String, Vec<u8>)> = dex_names
+        .iter()
+        .map(|n| (format!("base/dex/{n}"), apk.read_named(n).expect("reads").expect("present")))
+        .collect();
+    let extra_names: Vec<String> = extra.iter().map(|(m, _)| format!("{m}/manifest/AndroidManifest.xml")).collect();
+    let mut entries = vec![entry("BundleConfig.pb", b""), entry("base/manifest/AndroidManifest.xml", &manifest)];
+    entries.extend(dex.iter().map(|(n, d)| Entry { name: n, data: d, deflate: false, declared_size: None }));
+    entries.extend(extra.iter().zip(&extra_names).map(|((_, m), n)| entry(n, m)));
+    build_zip(&entries)
+}
+
+#[test]
+fn app_bundle_protobuf_manifest_reads_like_the_apk() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let aab = write(dir.path(), "settings.aab", &appium_bundle(&[]));
+    let c = read_apk(&aab, ont()).expect("the bundle reads");
+    assert_matches_androguard(&c, &androguard_expected());
+    assert!(c.info.dex_files[0].ends_with("settings.aab!base/dex/classes.dex"), "{:?}", c.info.dex_files);
+    assert!(c.permissions[0].file.ends_with("settings.aab!base/manifest/AndroidManifest.xml"));
+
+    // A feature module adds its permissions; the base module still describes the app.
+    let camera = pb_element(
+        "manifest",
+        &[],
+        &[
+            pb_element("uses-permission", &[("name", "android.permission.CAMERA")], &[]),
+            pb_element("application", &[], &[pb_element("activity", &[("name", "io.appium.settings.CameraActivity")], &[])]),
+        ],
+    );
+    let aab = write(dir.path(), "split.aab", &appium_bundle(&[("camera", camera)]));
+    let c = read_apk(&aab, ont()).expect("the bundle reads");
+    assert_eq!(c.info.package.as_deref(), Some("io.appium.settings"));
+    assert!(!c.info.components.iter().any(|x| x.name.ends_with("CameraActivity")), "components come from base");
+    let cam = c.permissions.iter().find(|p| p.name == "android.permission.CAMERA").expect("feature module permission");
+    assert!(cam.file.ends_with("split.aab!camera/manifest/AndroidManifest.xml"), "{}", cam.file);
+    assert!(cam.dangerous);
+}
+
+#[test]
+fn hostile_protobuf_manifests_are_clear_errors() {
+    use candor::observe::protoxml::parse_proto_xml;
+    let good = std::fs::read(format!("{APPIUM}/AndroidManifest.pb")).expect("AndroidManifest.pb");
+    assert!(parse_proto_xml(&good, Path::new("m.pb")).is_ok());
+    let e = err_text(parse_proto_xml(&good[..good.len() / 2], Path::new("cut.pb")));
+    assert!(e.contains("cut.pb") && e.contains("truncated"), "{e}");
+    let e = err_text(parse_proto_xml(&[0x0b, 0x01], Path::new("group.pb")));
+    assert!(e.contains("group.pb") && e.contains("wire type 3"), "{e}");
+    let e = err_text(parse_proto_xml(b"", Path::new("empty.pb")));
+    assert!(e.contains("no root element"), "{e}");
+    // 10,000 nested elements: refused at the depth cap, no stack overflow.
+    let mut deep = pb_element("leaf", &[], &[]);
+    for _ in 0..10_000 {
+        deep = pb_element("x", &[], &[deep]);
+    }
+    let e = err_text(parse_proto_xml(&deep, Path::new("deep.pb")));
+    assert!(e.contains("nested deeper"), "{e}");
+    // Random corruption never panics.
+    let mut rng = Lcg(13);
+    for _ in 0..2000 {
+        let mut b = good.clone();
+        for _ in 0..(1 + rng.next() % 4) {
+            let at = (rng.next() as usize) % b.len();
+            b[at] = rng.next() as u8;
+        }
+        let _ = parse_proto_xml(&b, Path::new("f.pb"));
+    }
+    // In a bundle, the error names the archive and the entry.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let aab = write(dir.path(), "bad.aab", &build_zip(&[entry("BundleConfig.pb", b""), entry("base/manifest/AndroidManifest.xml", &good[..100])]));
+    let e = err_text(read_apk(&aab, ont()));
+    assert!(e.contains("bad.aab!base/manifest/AndroidManifest.xml") && e.contains("protobuf XML"), "{e}");
 }
 
 // ---------------------------------------------------------------------------

@@ -1,11 +1,9 @@
-//! Android app archives: `.apk`, and `.xapk` (a ZIP of APKs: base and
-//! splits). The binary `AndroidManifest.xml` gives the package, version,
-//! SDK levels, requested permissions (mapped to data types as for text
-//! manifests), features, `<queries>`, components and `<meta-data>`; the DEX
-//! files (`classes.dex`, `classes2.dex`, ...) give the embedded SDKs.
-//!
-//! Android App Bundles (`.aab`) store the manifest as a protocol buffer,
-//! which is not decoded: they are refused with a clear message.
+//! Android app archives: `.apk`, `.xapk` (a ZIP of APKs: base and splits)
+//! and `.aab` (an Android App Bundle: one folder per module). The manifest
+//! (binary AXML in an APK, a protocol buffer in a bundle) gives the package,
+//! version, SDK levels, requested permissions (mapped to data types as for
+//! text manifests), features, `<queries>`, components and `<meta-data>`; the
+//! DEX files (`classes.dex`, `classes2.dex`, ...) give the embedded SDKs.
 
 use super::axml::{attr, parse_axml, AxEvent, AxValue};
 use super::sdk::SdkDetector;
@@ -25,21 +23,16 @@ pub struct ApkContents {
     pub permissions: Vec<RequestedPermission>,
     /// `uses-feature` names.
     pub features: Vec<String>,
-    /// Tracker SDKs found in the DEX files.
+    /// Tracker SDKs found in the DEX files (which `info` lists).
     pub sdks: Vec<EmbeddedSdk>,
 }
 
-/// Read an `.apk` or `.xapk`.
+/// Read an `.apk`, `.xapk` or `.aab`.
 pub fn read_apk(path: &Path, ont: &Ontologies) -> Result<ApkContents> {
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
     let mut zip = ZipArchive::open_file(path)?;
     let label = path.display().to_string();
-    if ext == "aab" || zip.find("BundleConfig.pb").is_some() {
-        return Err(Error::input(
-            path,
-            "Android App Bundle: its manifest is a protocol buffer, which candor does not decode; \
-             build an APK from it (bundletool build-apks --mode=universal) and pass that",
-        ));
+    if zip.find("BundleConfig.pb").is_some() || zip.find("base/manifest/AndroidManifest.xml").is_some() {
+        return read_bundle(&mut zip, path, &label, ont);
     }
     if zip.find("AndroidManifest.xml").is_some() {
         return read_apk_from(&mut zip, path, &label, ont);
@@ -56,34 +49,82 @@ pub fn read_apk(path: &Path, ont: &Ontologies) -> Result<ApkContents> {
         return Err(Error::input(path, "no AndroidManifest.xml and no APK inside: not an Android app archive"));
     }
     let mut merged = ApkContents::default();
-    let mut seen_perm: HashSet<String> = HashSet::new();
     for i in apks {
         let name = zip.entries()[i].name.clone();
         let bytes = zip.read(i)?;
         let inner_label = format!("{label}!{name}");
         let mut inner = ZipArchive::new(std::io::Cursor::new(bytes), Path::new(&inner_label), ZipLimits::default())?;
         let c = read_apk_from(&mut inner, Path::new(&inner_label), &inner_label, ont)?;
-        // The base APK (the one with code, or else the first with a package) describes the app.
-        let is_base = c.info.package.is_some()
-            && (merged.info.package.is_none() || (merged.sdks.is_empty() && !c.sdks.is_empty()));
-        if is_base {
-            merged.info = AppInfo { file: label.clone(), ..c.info.clone() };
+        merge_split(&mut merged, c, &label);
+    }
+    Ok(merged)
+}
+
+/// Add one split (an APK of an XAPK, a module of a bundle) to the app. The
+/// base (the one with code, or else the first with a package) describes
+/// the app; permissions, features, SDKs and DEX files are unions.
+fn merge_split(merged: &mut ApkContents, c: ApkContents, label: &str) {
+    let is_base =
+        c.info.package.is_some() && (merged.info.package.is_none() || (merged.sdks.is_empty() && !c.sdks.is_empty()));
+    let mut dex_files = std::mem::take(&mut merged.info.dex_files);
+    dex_files.extend(c.info.dex_files.iter().cloned());
+    let classes = merged.info.classes + c.info.classes;
+    if is_base {
+        merged.info = AppInfo { file: label.to_string(), ..c.info.clone() };
+    }
+    merged.info.dex_files = dex_files;
+    merged.info.classes = classes;
+    for p in c.permissions {
+        if !merged.permissions.iter().any(|x| x.name == p.name) {
+            merged.permissions.push(p);
         }
-        for p in c.permissions {
-            if seen_perm.insert(p.name.clone()) {
-                merged.permissions.push(p);
-            }
+    }
+    for f in c.features {
+        if !merged.features.contains(&f) {
+            merged.features.push(f);
         }
-        for f in c.features {
-            if !merged.features.contains(&f) {
-                merged.features.push(f);
-            }
+    }
+    for s in c.sdks {
+        if !merged.sdks.iter().any(|x| x.tracker_id == s.tracker_id) {
+            merged.sdks.push(s);
         }
-        for s in c.sdks {
-            if !merged.sdks.iter().any(|x| x.tracker_id == s.tracker_id) {
-                merged.sdks.push(s);
-            }
+    }
+}
+
+/// Read an Android App Bundle: every module folder with a
+/// `manifest/AndroidManifest.xml` (a protobuf `XmlNode`) and its
+/// `dex/classes*.dex`; `base` describes the app.
+fn read_bundle<R: Read + Seek>(zip: &mut ZipArchive<R>, path: &Path, label: &str, ont: &Ontologies) -> Result<ApkContents> {
+    let mut modules: Vec<(String, usize)> = zip
+        .entries()
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| {
+            let module = e.name.strip_suffix("/manifest/AndroidManifest.xml")?;
+            (!module.is_empty() && !module.contains('/')).then(|| (module.to_string(), i))
+        })
+        .collect();
+    if modules.is_empty() {
+        return Err(Error::input(path, "Android App Bundle without a module manifest (base/manifest/AndroidManifest.xml)"));
+    }
+    modules.sort_by_key(|(m, _)| (m != "base", m.clone()));
+    let mut merged = ApkContents::default();
+    let mut base_info = None;
+    for (module, i) in modules {
+        let manifest_label = format!("{label}!{module}/manifest/AndroidManifest.xml");
+        let bytes = zip.read(i)?;
+        let events = super::protoxml::parse_proto_xml(&bytes, Path::new(&manifest_label))?;
+        let (info, permissions, features) = manifest_from_events(&events, Path::new(&manifest_label), &ont.data_types)?;
+        let mut c = ApkContents { info, permissions, features, ..ApkContents::default() };
+        scan_dex(zip, &format!("{module}/dex/"), label, ont, &mut c)?;
+        if module == "base" {
+            base_info = Some(c.info.clone());
         }
+        merge_split(&mut merged, c, label);
+    }
+    if let Some(info) = base_info {
+        let (dex_files, classes) = (std::mem::take(&mut merged.info.dex_files), merged.info.classes);
+        merged.info = AppInfo { file: label.to_string(), dex_files, classes, ..info };
     }
     Ok(merged)
 }
@@ -96,7 +137,8 @@ fn read_apk_from<R: Read + Seek>(zip: &mut ZipArchive<R>, path: &Path, label: &s
     let manifest_label = format!("{label}!AndroidManifest.xml");
     let (info, permissions, features) =
         parse_binary_manifest(&manifest, Path::new(&manifest_label), &ont.data_types)?;
-    let mut contents = ApkContents { info: AppInfo { file: label.to_string(), ..info }, permissions, features, sdks: Vec::new() };
+    let mut contents =
+        ApkContents { info: AppInfo { file: label.to_string(), ..info }, permissions, features, ..ApkContents::default() };
     // A version name given as a string resource (`@0x7f0e0001`) is looked up
     // in resources.arsc, as aapt does; a table that cannot be read leaves
     // the reference as it is rather than losing the APK's other results.
@@ -108,11 +150,25 @@ fn read_apk_from<R: Read + Seek>(zip: &mut ZipArchive<R>, path: &Path, label: &s
             }
         }
     }
+    scan_dex(zip, "", label, ont, &mut contents)?;
+    Ok(contents)
+}
+
+/// Scan the DEX files directly under `folder` (`""` in an APK, `base/dex/`
+/// in a bundle), in `classes.dex`, `classes2.dex`, ... order, for tracker
+/// SDKs; record the files and their class count.
+fn scan_dex<R: Read + Seek>(
+    zip: &mut ZipArchive<R>,
+    folder: &str,
+    label: &str,
+    ont: &Ontologies,
+    contents: &mut ApkContents,
+) -> Result<()> {
     let mut dex_names: Vec<(usize, usize)> = zip
         .entries()
         .iter()
         .enumerate()
-        .filter_map(|(i, e)| dex_number(&e.name).map(|n| (n, i)))
+        .filter_map(|(i, e)| dex_number(e.name.strip_prefix(folder)?).map(|n| (n, i)))
         .collect();
     dex_names.sort();
     let detector = SdkDetector::shipped()?;
@@ -121,14 +177,16 @@ fn read_apk_from<R: Read + Seek>(zip: &mut ZipArchive<R>, path: &Path, label: &s
         let bytes = zip.read(i)?;
         let dex_label = format!("{label}!{name}");
         let classes = super::dex::class_descriptors(&bytes, Path::new(&dex_label))?;
+        contents.info.classes += classes.len();
         for m in detector.detect(classes.iter().map(String::as_str)) {
             if contents.sdks.iter().any(|s| s.tracker_id == detector.sdks()[m.sdk].id) {
                 continue;
             }
             contents.sdks.push(detector.describe(&m, &ont.entities, &dex_label));
         }
+        contents.info.dex_files.push(dex_label);
     }
-    Ok(contents)
+    Ok(())
 }
 
 /// `classes.dex` -> 1, `classes7.dex` -> 7; other names -> None.
@@ -151,7 +209,16 @@ pub fn parse_binary_manifest(
     path: &Path,
     ont: &DataTypeOntology,
 ) -> Result<(AppInfo, Vec<RequestedPermission>, Vec<String>)> {
-    let events = parse_axml(bytes, path)?;
+    manifest_from_events(&parse_axml(bytes, path)?, path, ont)
+}
+
+/// Interpret a compiled manifest's element events (from binary AXML or its
+/// protobuf form): app facts, requested permissions and features.
+fn manifest_from_events(
+    events: &[AxEvent],
+    path: &Path,
+    ont: &DataTypeOntology,
+) -> Result<(AppInfo, Vec<RequestedPermission>, Vec<String>)> {
     let file = path.display().to_string();
     let mut info = AppInfo { platform: "android".into(), file: file.clone(), ..AppInfo::default() };
     let mut permissions: Vec<RequestedPermission> = Vec::new();
@@ -160,7 +227,7 @@ pub fn parse_binary_manifest(
     // (element name, component class if it is one)
     let mut stack: Vec<(String, Option<String>)> = Vec::new();
     let text = |v: Option<&AxValue>| v.map(AxValue::to_text).map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
-    for ev in &events {
+    for ev in events {
         let (name, attrs) = match ev {
             AxEvent::End => {
                 stack.pop();

@@ -17,6 +17,7 @@ pub mod har;
 pub mod ios;
 pub mod manifest;
 pub mod pcap;
+pub mod protoxml;
 pub mod sdk;
 pub mod zip;
 
@@ -154,6 +155,16 @@ pub struct AppInfo {
     pub tracking: Option<bool>,
     /// iOS privacy manifest `NSPrivacyTrackingDomains`.
     pub tracking_domains: Vec<String>,
+    /// Android: the DEX files scanned for tracker SDKs (`app.apk!classes2.dex`), in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dex_files: Vec<String>,
+    /// Android: classes defined in those DEX files, all together.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub classes: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// Whether an embedded SDK was also seen in traffic.

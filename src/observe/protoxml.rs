@@ -1,0 +1,220 @@
+//! The protocol-buffer form of Android XML (`aapt.pb.XmlNode` from aapt2's
+//! `Resources.proto`): how Android App Bundles (`.aab`) and
+//! `aapt2 --proto-format` output store `AndroidManifest.xml`.
+//!
+//! Only the wire format and the few messages a manifest needs are decoded:
+//!
+//! ```text
+//! XmlNode      { XmlElement element = 1; string text = 2; }
+//! XmlElement   { string namespace_uri = 2; string name = 3;
+//!                repeated XmlAttribute attribute = 4; repeated XmlNode child = 5; }
+//! XmlAttribute { string namespace_uri = 1; string name = 2; string value = 3;
+//!                uint32 resource_id = 5; Item compiled_item = 6; }
+//! Item         { Reference ref = 1; ...; Primitive prim = 7; }
+//! Reference    { uint32 id = 2; string name = 3; }
+//! Primitive    { float float_value = 3; int32 int_decimal_value = 6;
+//!                uint32 int_hexadecimal_value = 7; bool boolean_value = 8; ... }
+//! ```
+//!
+//! Every other field is skipped by its wire type. The output is the same
+//! event stream the binary-XML reader gives ([`super::axml::AxEvent`]), so
+//! APKs and bundles share one manifest interpreter. Lengths are checked
+//! against the buffer, nesting is capped, and a malformed message gives an
+//! error naming the file, never a panic.
+
+use super::axml::{AxAttr, AxEvent, AxValue};
+use crate::error::{Error, Result};
+use std::path::Path;
+
+/// Deepest element nesting accepted (as for binary XML).
+const MAX_DEPTH: usize = 256;
+/// Most elements accepted.
+const MAX_ELEMENTS: usize = 1 << 20;
+
+/// Decode a protobuf `XmlNode` into start/end element events.
+pub fn parse_proto_xml(bytes: &[u8], path: &Path) -> Result<Vec<AxEvent>> {
+    let fail = |what: String| Error::input(path, format!("protobuf XML: {what}"));
+    let mut events = Vec::new();
+    let mut elements = 0usize;
+    node(bytes, 0, &mut events, &mut elements).map_err(fail)?;
+    if events.is_empty() {
+        return Err(fail("no root element".into()));
+    }
+    Ok(events)
+}
+
+/// One protobuf field: its number and its payload.
+enum Field<'a> {
+    Varint(u64),
+    Bytes(&'a [u8]),
+    Fixed32(u32),
+    Fixed64,
+}
+
+/// Iterate over the fields of one message.
+struct Fields<'a> {
+    buf: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Fields<'a> {
+    fn new(buf: &'a [u8]) -> Self {
+        Fields { buf, at: 0 }
+    }
+
+    fn varint(&mut self) -> std::result::Result<u64, String> {
+        let mut value = 0u64;
+        for shift in (0..64).step_by(7) {
+            let Some(&b) = self.buf.get(self.at) else {
+                return Err(format!("varint runs past the end of the message at byte {}", self.at));
+            };
+            self.at += 1;
+            value |= u64::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                return Ok(value);
+            }
+        }
+        Err(format!("varint longer than 10 bytes at byte {}", self.at))
+    }
+
+    fn take(&mut self, n: usize) -> std::result::Result<&'a [u8], String> {
+        let end = self.at.checked_add(n).filter(|&e| e <= self.buf.len());
+        let Some(end) = end else {
+            return Err(format!("a field says {n} bytes at byte {} but the message has {} (truncated?)", self.at, self.buf.len()));
+        };
+        let s = &self.buf[self.at..end];
+        self.at = end;
+        Ok(s)
+    }
+
+    /// The next field, or None at the end of the message.
+    fn next_field(&mut self) -> std::result::Result<Option<(u64, Field<'a>)>, String> {
+        if self.at >= self.buf.len() {
+            return Ok(None);
+        }
+        let key = self.varint()?;
+        let number = key >> 3;
+        let field = match key & 7 {
+            0 => Field::Varint(self.varint()?),
+            1 => {
+                self.take(8)?;
+                Field::Fixed64
+            }
+            2 => {
+                let n = usize::try_from(self.varint()?).map_err(|_| "field length does not fit in memory".to_string())?;
+                Field::Bytes(self.take(n)?)
+            }
+            5 => {
+                let b = self.take(4)?;
+                Field::Fixed32(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            }
+            w => return Err(format!("unsupported wire type {w} for field {number} (not a protobuf XmlNode?)")),
+        };
+        Ok(Some((number, field)))
+    }
+}
+
+fn text(b: &[u8]) -> std::result::Result<String, String> {
+    std::str::from_utf8(b).map(str::to_string).map_err(|_| "a string field is not UTF-8".to_string())
+}
+
+/// An `XmlNode`: an element (events appended) or text (ignored).
+fn node(buf: &[u8], depth: usize, events: &mut Vec<AxEvent>, elements: &mut usize) -> std::result::Result<(), String> {
+    let mut fields = Fields::new(buf);
+    while let Some((number, field)) = fields.next_field()? {
+        if let (1, Field::Bytes(b)) = (number, field) {
+            element(b, depth, events, elements)?;
+        }
+    }
+    Ok(())
+}
+
+/// An `XmlElement`: a start event with its attributes, its children, an end event.
+fn element(buf: &[u8], depth: usize, events: &mut Vec<AxEvent>, elements: &mut usize) -> std::result::Result<(), String> {
+    if depth >= MAX_DEPTH {
+        return Err(format!("elements nested deeper than {MAX_DEPTH}"));
+    }
+    *elements += 1;
+    if *elements > MAX_ELEMENTS {
+        return Err(format!("more than {MAX_ELEMENTS} elements"));
+    }
+    let mut name = String::new();
+    let mut attrs = Vec::new();
+    let mut children: Vec<&[u8]> = Vec::new();
+    let mut fields = Fields::new(buf);
+    while let Some((number, field)) = fields.next_field()? {
+        match (number, field) {
+            (3, Field::Bytes(b)) => name = text(b)?,
+            (4, Field::Bytes(b)) => attrs.push(attribute(b)?),
+            (5, Field::Bytes(b)) => children.push(b),
+            _ => {}
+        }
+    }
+    if name.is_empty() {
+        return Err("an element has no name".into());
+    }
+    events.push(AxEvent::Start { name, attrs });
+    for child in children {
+        node(child, depth + 1, events, elements)?;
+    }
+    events.push(AxEvent::End);
+    Ok(())
+}
+
+/// An `XmlAttribute`. Its source text (`value`) is used when present, as
+/// aapt2 writes it when compiling from source; a bundle converted from an
+/// APK keeps only the compiled item, which is decoded instead.
+fn attribute(buf: &[u8]) -> std::result::Result<AxAttr, String> {
+    let mut ns = None;
+    let mut name = String::new();
+    let mut raw = String::new();
+    let mut compiled = None;
+    let mut fields = Fields::new(buf);
+    while let Some((number, field)) = fields.next_field()? {
+        match (number, field) {
+            (1, Field::Bytes(b)) if !b.is_empty() => ns = Some(text(b)?),
+            (2, Field::Bytes(b)) => name = text(b)?,
+            (3, Field::Bytes(b)) => raw = text(b)?,
+            (6, Field::Bytes(b)) => compiled = item(b)?,
+            _ => {}
+        }
+    }
+    let value = match compiled {
+        Some(v) if raw.is_empty() => v,
+        _ => AxValue::String(raw),
+    };
+    Ok(AxAttr { ns, name, value })
+}
+
+/// A compiled `Item`: a reference or a primitive; other kinds give None.
+fn item(buf: &[u8]) -> std::result::Result<Option<AxValue>, String> {
+    let mut out = None;
+    let mut fields = Fields::new(buf);
+    while let Some((number, field)) = fields.next_field()? {
+        match (number, field) {
+            (1, Field::Bytes(b)) => {
+                let mut r = Fields::new(b);
+                while let Some((n, f)) = r.next_field()? {
+                    if let (2, Field::Varint(id)) = (n, f) {
+                        out = Some(AxValue::Reference(id as u32));
+                    }
+                }
+            }
+            (7, Field::Bytes(b)) => {
+                let mut p = Fields::new(b);
+                while let Some((n, f)) = p.next_field()? {
+                    out = match (n, f) {
+                        // int32 is sign-extended to 64 bits on the wire.
+                        (6, Field::Varint(v)) => Some(AxValue::Int(i64::from(v as i32))),
+                        (7, Field::Varint(v)) => Some(AxValue::Int(i64::from(v as u32))),
+                        (8, Field::Varint(v)) => Some(AxValue::Bool(v != 0)),
+                        (3, Field::Fixed32(v)) => Some(AxValue::Float(f32::from_bits(v))),
+                        _ => out,
+                    };
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(out)
+}
