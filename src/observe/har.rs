@@ -731,6 +731,12 @@ impl ValueMatcher {
     /// Data types whose values occur in `hay` as whole tokens, with the encoding seen.
     fn find(&self, hay: &str) -> Vec<(&str, Encoding)> {
         let Some(ac) = &self.automaton else { return Vec::new() };
+        // Most texts hold no value at all: a plain search (which can skip
+        // ahead with the automaton's prefilter) rules them out before the
+        // overlapping search that finds every match.
+        if !ac.is_match(hay) {
+            return Vec::new();
+        }
         let bytes = hay.as_bytes();
         let mut out: Vec<(&str, Encoding)> = Vec::new();
         for m in ac.find_overlapping_iter(hay) {
