@@ -1,6 +1,7 @@
 //! `candor catalog` end to end: resuming after a kill, bad catalog lines,
 //! missing files, shards, the report formats, CSV catalogs and changed inputs.
-//! Every run uses `--extractor rules` (fast, needs no model).
+//! Runs use `--extractor rules` (fast), except one that checks the model-backed
+//! catalog against `candor check` app by app.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader};
@@ -326,4 +327,53 @@ fn catalog_recomputes_an_app_whose_input_changed() {
     assert!(text(&status.stdout).contains("1 pending (0 never run, 1 with changed inputs)"), "{}", text(&status.stdout));
     let changed = run_catalog(c, &store, &["--progress", "quiet"]);
     assert!(text(&changed.stderr).contains("1 checked now (3 up to date), 1 policies extracted"), "{}", text(&changed.stderr));
+}
+
+#[test]
+fn catalog_with_the_model_gives_each_app_what_check_gives_it() {
+    // Policies are read a window at a time, their sentences batched
+    // together across apps; each app must still get exactly what a lone
+    // `candor check` with the model gives it.
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let catalog = fixture("apps.jsonl");
+    let out = candor(&["catalog", "run", &catalog, "--store", store.to_str().unwrap(), "--extractor", "model", "--jobs", "2"]);
+    assert_ne!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let report = report_json(&[&store]);
+    let base = root().join("tests/fixtures/catalog");
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&catalog)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let mut compared = 0;
+    for line in lines.iter().take(5) {
+        let id = line["app_id"].as_str().unwrap();
+        let mut args: Vec<String> = vec!["check".into(), "--format".into(), "json".into(), "--extractor".into(), "model".into()];
+        for (key, flag) in [("policy", "--policy"), ("manifest", "--manifest"), ("traffic", "--traffic"), ("device", "--device")] {
+            let paths: Vec<&str> = match &line[key] {
+                serde_json::Value::String(s) => vec![s.as_str()],
+                serde_json::Value::Array(a) => a.iter().filter_map(|v| v.as_str()).collect(),
+                _ => vec![],
+            };
+            for p in paths {
+                args.push(flag.into());
+                args.push(base.join(p).display().to_string());
+            }
+        }
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = candor(&argv);
+        assert_ne!(out.status.code(), Some(2), "{id}: {}", text(&out.stderr));
+        let check: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let app = report["apps"].as_array().unwrap().iter().find(|a| a["app_id"] == id).expect("app in report");
+        assert_eq!(app["verdict_counts"], check["summary"]["verdicts"], "{id}");
+        assert_eq!(
+            app["findings"].as_array().unwrap().len(),
+            check["findings"].as_array().unwrap().len(),
+            "{id}: findings"
+        );
+        compared += 1;
+    }
+    assert_eq!(compared, 5);
 }

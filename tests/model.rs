@@ -194,3 +194,25 @@ fn sentences_shared_across_policies_are_encoded_once() {
     // Cached results give the same practices as fresh ones.
     assert_eq!(ex.extract(&parse(a)).unwrap(), first);
 }
+
+#[test]
+fn prepared_policies_are_read_together_and_extract_the_same() {
+    let ont = candor::ontology::shipped().unwrap();
+    let parse = |t: &str| candor::policy::parse_policy(t.as_bytes(), Some(candor::policy::PolicyFormat::Text), "t").unwrap();
+    let a = parse("We collect your email address when you register.\n\nWe share usage data with analytics providers.");
+    let b = parse(
+        "We collect your email address when you register.\n\nWe collect your email address when you register.\n\nWe retain your location data for 30 days.",
+    );
+    let plain = ModelExtractor::load(&model_dir(), ont).unwrap();
+    let (want_a, want_b) = (plain.extract(&a).unwrap(), plain.extract(&b).unwrap());
+
+    let mut ex = ModelExtractor::load(&model_dir(), ont).unwrap();
+    let cache = std::sync::Arc::new(CountingCache::default());
+    ex.use_sentence_cache(cache.clone());
+    ex.prepare(&[&a, &b]).unwrap();
+    // Three distinct sentences among five: each read once, in one pass.
+    assert_eq!(cache.puts.load(std::sync::atomic::Ordering::SeqCst), 3);
+    assert_eq!(ex.extract(&a).unwrap(), want_a);
+    assert_eq!(ex.extract(&b).unwrap(), want_b);
+    assert_eq!(cache.puts.load(std::sync::atomic::Ordering::SeqCst), 3, "extraction after prepare reads nothing again");
+}

@@ -7,6 +7,9 @@
 //!    policy shared by many apps is read once; a memo keyed by the
 //!    normalized text hash (and the practice cache on disk) makes each
 //!    distinct policy text extracted once even across groups and runs.
+//!    Policies are taken a window of [`POLICY_WINDOW`] groups at a time:
+//!    the window's sentences go through the model together
+//!    ([`Extractor::prepare`]), so model batches are filled across apps.
 //! 3. Observe, compare and store each app the moment it is finished.
 
 use super::input::CatalogIssue;
@@ -24,6 +27,11 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
+
+/// Policy groups whose sentences are read by the model together. Large
+/// enough to fill length-sorted batches across short policies; small enough
+/// that the first results are stored within seconds and memory stays flat.
+pub const POLICY_WINDOW: usize = 32;
 
 /// How a run reports progress.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,6 +127,9 @@ impl Extractor for CountingExtractor<'_> {
     fn extract(&self, doc: &PolicyDocument) -> Result<Vec<Practice>> {
         self.calls.fetch_add(1, Ordering::Relaxed);
         self.inner.extract(doc)
+    }
+    fn prepare(&self, docs: &[&PolicyDocument]) -> Result<()> {
+        self.inner.prepare(docs)
     }
 }
 
@@ -359,57 +370,71 @@ pub fn run_catalog(opts: &RunOptions, extractor: &mut dyn Extractor, ont: &'stat
         let mut groups = groups;
         group_order.into_iter().filter_map(|k| groups.remove(&k).map(|v| (k, v))).collect()
     };
-    pool.install(|| {
-        ordered.par_iter().for_each(|(policy_key, members)| {
-            if stop.load(Ordering::SeqCst) {
-                return;
-            }
-            let ctx: std::result::Result<PolicyContext, String> = match (policy_key, members[0].app.policy.as_deref()) {
-                (Some(_), Some(path)) => match crate::policy::load_policy(path) {
+    for window in ordered.chunks(POLICY_WINDOW) {
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        let docs: Vec<std::result::Result<PolicyDocument, String>> = pool.install(|| {
+            window
+                .par_iter()
+                .map(|(policy_key, members)| match (policy_key, members[0].app.policy.as_deref()) {
+                    (Some(_), Some(path)) => crate::policy::load_policy(path).map_err(|e| e.to_string()),
+                    _ => Err("no policy in the catalog for this app".to_string()),
+                })
+                .collect()
+        });
+        // A model error here shows again, per policy, when that policy is extracted.
+        let readable: Vec<&PolicyDocument> = docs.iter().filter_map(|d| d.as_ref().ok()).collect();
+        let _ = pool.install(|| counting.prepare(&readable));
+        pool.install(|| {
+            window.par_iter().zip(docs).for_each(|((_, members), doc)| {
+                if stop.load(Ordering::SeqCst) {
+                    return;
+                }
+                let ctx: std::result::Result<PolicyContext, String> = match doc {
                     Ok(doc) => match memo.practices(&doc, &counting, cache.as_ref()) {
                         (Ok(practices), cached) => Ok(PolicyContext::new(doc, practices, cached, ont)),
                         (Err(e), _) => Err(e),
                     },
-                    Err(e) => Err(e.to_string()),
-                },
-                _ => Err("no policy in the catalog for this app".to_string()),
-            };
-            let policy_hash = ctx.as_ref().ok().map(|c| c.doc.text_hash());
-            members.par_iter().for_each(|p| {
-                if stop.load(Ordering::SeqCst) {
-                    return;
-                }
-                let t0 = Instant::now();
-                let mut result = match &ctx {
-                    Ok(ctx) => match check_app_report(p.app, ont, &counting, ctx) {
-                        Ok(report) => AppResult::from_report(p.app, &p.hash, policy_hash.clone(), &report),
-                        Err(e) => AppResult::failed(p.app, &p.hash, &version, e),
-                    },
-                    Err(e) => AppResult::failed(p.app, &p.hash, &version, e),
+                    Err(e) => Err(e),
                 };
-                result.elapsed_ms = t0.elapsed().as_millis() as u64;
-                if let Err(e) = store.put(&result) {
-                    stop.store(true, Ordering::SeqCst);
-                    lock(&store_error).get_or_insert(e);
-                    return;
-                }
-                let failed = result.status == AppStatus::Failed;
-                {
-                    let mut t = lock(&tally);
-                    if failed {
-                        t.1 += 1;
-                    } else {
-                        t.0 += 1;
-                        t.2 += usize::from(result.fails(&opts.fail_on));
+                let policy_hash = ctx.as_ref().ok().map(|c| c.doc.text_hash());
+                members.par_iter().for_each(|p| {
+                    if stop.load(Ordering::SeqCst) {
+                        return;
                     }
-                }
-                progress.inc(failed);
-                if !opts.delay.is_zero() {
-                    std::thread::sleep(opts.delay);
-                }
+                    let t0 = Instant::now();
+                    let mut result = match &ctx {
+                        Ok(ctx) => match check_app_report(p.app, ont, &counting, ctx) {
+                            Ok(report) => AppResult::from_report(p.app, &p.hash, policy_hash.clone(), &report),
+                            Err(e) => AppResult::failed(p.app, &p.hash, &version, e),
+                        },
+                        Err(e) => AppResult::failed(p.app, &p.hash, &version, e),
+                    };
+                    result.elapsed_ms = t0.elapsed().as_millis() as u64;
+                    if let Err(e) = store.put(&result) {
+                        stop.store(true, Ordering::SeqCst);
+                        lock(&store_error).get_or_insert(e);
+                        return;
+                    }
+                    let failed = result.status == AppStatus::Failed;
+                    {
+                        let mut t = lock(&tally);
+                        if failed {
+                            t.1 += 1;
+                        } else {
+                            t.0 += 1;
+                            t.2 += usize::from(result.fails(&opts.fail_on));
+                        }
+                    }
+                    progress.inc(failed);
+                    if !opts.delay.is_zero() {
+                        std::thread::sleep(opts.delay);
+                    }
+                });
             });
         });
-    });
+    }
     progress.finish();
     if let Some(e) = lock(&store_error).take() {
         return Err(e);

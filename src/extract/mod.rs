@@ -140,6 +140,14 @@ pub trait Extractor: Send + Sync {
     /// Give the extractor a per-sentence cache (used by the model, so
     /// boilerplate shared across policies is encoded once). Default: ignored.
     fn use_sentence_cache(&mut self, _cache: std::sync::Arc<dyn SentenceCache>) {}
+    /// Get ready to extract from these policies: the model reads all their
+    /// sentences not yet in its sentence cache together, in shared
+    /// length-sorted batches, so batches are full even when each policy is
+    /// short and boilerplate shared between them is read once. Without a
+    /// sentence cache to keep the results, and for the rules, it does nothing.
+    fn prepare(&self, _docs: &[&PolicyDocument]) -> crate::Result<()> {
+        Ok(())
+    }
 }
 
 /// A store of per-sentence model outputs keyed by model version and sentence.

@@ -198,31 +198,55 @@ impl ModelExtractor {
         &self.classifier
     }
 
-    /// Label probabilities of sentences, through the sentence cache when one is set.
-    fn predict_cached(&self, texts: &[&str]) -> crate::Result<Vec<Vec<f32>>> {
-        let Some(cache) = &self.sentence_cache else { return self.classifier.predict(texts) };
+    /// The sentence-cache key of a text: model version and text.
+    fn cache_key(&self, text: &str) -> Vec<u8> {
         use sha2::{Digest, Sha256};
-        let keys: Vec<Vec<u8>> = texts
-            .iter()
-            .map(|t| {
-                let mut h = Sha256::new();
-                h.update(self.classifier.labels.version.as_bytes());
-                h.update([0u8]);
-                h.update(t.as_bytes());
-                h.finalize().to_vec()
-            })
-            .collect();
+        let mut h = Sha256::new();
+        h.update(self.classifier.labels.version.as_bytes());
+        h.update([0u8]);
+        h.update(text.as_bytes());
+        h.finalize().to_vec()
+    }
+
+    /// Label probabilities of sentences, through the sentence cache when
+    /// one is set. A text that occurs more than once is read once.
+    fn predict_cached(&self, texts: &[&str]) -> crate::Result<Vec<Vec<f32>>> {
+        let cache = self.sentence_cache.as_deref();
+        let keys: Vec<Vec<u8>> = texts.iter().map(|t| self.cache_key(t)).collect();
+        let width = self.classifier.labels.len();
         let mut out: Vec<Option<Vec<f32>>> =
-            keys.iter().map(|k| cache.get(k).filter(|p| p.len() == self.classifier.labels.len())).collect();
-        let missing: Vec<usize> = (0..texts.len()).filter(|&i| out[i].is_none()).collect();
+            keys.iter().map(|k| cache.and_then(|c| c.get(k)).filter(|p| p.len() == width)).collect();
+        // First occurrence of each missing text, and where every copy goes.
+        let mut first: std::collections::HashMap<&[u8], usize> = std::collections::HashMap::new();
+        let mut missing: Vec<usize> = Vec::new();
+        let mut copies: Vec<(usize, usize)> = Vec::new();
+        for i in (0..texts.len()).filter(|&i| out[i].is_none()) {
+            match first.get(keys[i].as_slice()) {
+                Some(&j) => copies.push((i, j)),
+                None => {
+                    first.insert(&keys[i], i);
+                    missing.push(i);
+                }
+            }
+        }
         if !missing.is_empty() {
             let miss_texts: Vec<&str> = missing.iter().map(|&i| texts[i]).collect();
             for (&i, p) in missing.iter().zip(self.classifier.predict(&miss_texts)?) {
-                cache.put(&keys[i], &p);
+                if let Some(c) = cache {
+                    c.put(&keys[i], &p);
+                }
                 out[i] = Some(p);
+            }
+            for (i, j) in copies {
+                out[i] = out[j].clone();
             }
         }
         Ok(out.into_iter().map(|p| p.unwrap_or_default()).collect())
+    }
+
+    /// The sentences of a policy the model reads: those that may state a practice.
+    fn candidates(doc: &PolicyDocument) -> Vec<usize> {
+        (0..doc.sentences.len()).filter(|&i| decode::may_state_practice(&doc.sentences[i].text)).collect()
     }
 }
 
@@ -239,9 +263,17 @@ impl Extractor for ModelExtractor {
         self.sentence_cache = Some(cache);
     }
 
+    fn prepare(&self, docs: &[&PolicyDocument]) -> crate::Result<()> {
+        if self.sentence_cache.is_none() {
+            return Ok(());
+        }
+        let texts: Vec<&str> =
+            docs.iter().flat_map(|d| Self::candidates(d).into_iter().map(|i| d.sentences[i].text.as_str())).collect();
+        self.predict_cached(&texts).map(|_| ())
+    }
+
     fn extract(&self, doc: &PolicyDocument) -> crate::Result<Vec<Practice>> {
-        let candidates: Vec<usize> =
-            (0..doc.sentences.len()).filter(|&i| decode::may_state_practice(&doc.sentences[i].text)).collect();
+        let candidates = Self::candidates(doc);
         let texts: Vec<&str> = candidates.iter().map(|&i| doc.sentences[i].text.as_str()).collect();
         let probs = self.predict_cached(&texts)?;
         let mut practices = Vec::new();
