@@ -3,6 +3,9 @@
 //! Runs use `--extractor rules` (fast), except one that checks the model-backed
 //! catalog against `candor check` app by app.
 
+#[path = "support/json_schema.rs"]
+mod json_schema;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -259,8 +262,16 @@ fn catalog_report_formats_parse() {
     assert_eq!(missing.status.code(), Some(2));
 }
 
-/// The fields SARIF 2.1.0 requires (and that code-scanning tools read).
+/// The OASIS SARIF 2.1.0 JSON schema (tests/fixtures/sarif/SOURCES.md).
+fn sarif_schema() -> serde_json::Value {
+    let text = std::fs::read_to_string(root().join("tests/fixtures/sarif/sarif-schema-2.1.0.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Valid against the SARIF 2.1.0 schema, with the fields code-scanning tools read.
 fn check_sarif(v: &serde_json::Value) {
+    let errors = json_schema::validate(&sarif_schema(), v);
+    assert!(errors.is_empty(), "SARIF schema violations:\n{}", errors.join("\n"));
     assert_eq!(v["version"], "2.1.0");
     assert!(v["$schema"].as_str().unwrap().contains("sarif-schema-2.1.0"));
     let runs = v["runs"].as_array().unwrap();
@@ -284,6 +295,25 @@ fn check_sarif(v: &serde_json::Value) {
         if let Some(region) = loc.get("region") {
             assert!(region["byteOffset"].is_u64() && region["byteLength"].is_u64());
         }
+    }
+}
+
+#[test]
+fn sarif_schema_validation_catches_broken_sarif() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let out = candor(&["check", "examples/sample-app", "--format", "sarif", "--extractor", "rules", "--cache", cache.to_str().unwrap()]);
+    let good: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let schema = sarif_schema();
+    assert!(json_schema::validate(&schema, &good).is_empty());
+    let mut bad = good.clone();
+    bad["runs"][0]["results"][0]["level"] = "fatal".into();
+    bad["runs"][0]["results"][0].as_object_mut().unwrap().remove("message");
+    bad["runs"][0]["tool"]["driver"]["rules"][0]["colour"] = "red".into();
+    bad["version"] = "2.0.0".into();
+    let errors = json_schema::validate(&schema, &bad).join("\n");
+    for want in ["/runs/0/results/0/level", "\"message\" is missing", "\"colour\" is not allowed", "/version"] {
+        assert!(errors.contains(want), "{want} not reported in:\n{errors}");
     }
 }
 
