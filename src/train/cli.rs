@@ -66,7 +66,10 @@ pub struct EvalArgs {
     model: Option<PathBuf>,
     /// Hand-labelled app-policy sentences for the disclosure score ("" to skip).
     #[arg(long, default_value = super::disclosure::DEFAULT_APP_SENTENCES)]
-    app_sentences: PathBuf,
+    app_sentences: String,
+    /// Hand-adjudicated negation labels of the held-out sentences ("" to skip).
+    #[arg(long, default_value = super::eval::DEFAULT_NEGATION_LABELS)]
+    negation_labels: String,
     /// Output: md (table) or json.
     #[arg(long, default_value = "md")]
     format: String,
@@ -156,10 +159,12 @@ pub fn eval(a: EvalArgs) -> Result<u8> {
     let classifier = SentenceClassifier::load(&model_dir(a.model.as_deref())?)?;
     let examples = read_jsonl(&a.data)?;
     let rules = RuleExtractor::new(ont);
-    let report = evaluate(&classifier, &rules, ont, &examples)?;
+    let negation: Option<Vec<super::eval::NegationLabel>> =
+        if a.negation_labels.is_empty() { None } else { Some(read_jsonl(Path::new(&a.negation_labels))?) };
+    let report = evaluate(&classifier, &rules, ont, &examples, negation.as_deref())?;
     let mut disclosures = Vec::new();
-    if !a.app_sentences.as_os_str().is_empty() {
-        let sentences = read_app_sentences(&a.app_sentences)?;
+    if !a.app_sentences.is_empty() {
+        let sentences = read_app_sentences(Path::new(&a.app_sentences))?;
         let model = ModelExtractor::from_classifier(classifier, ont);
         for half in ["dev", "test"] {
             let part: Vec<&_> = sentences.iter().filter(|s| app_half(&s.app) == half).collect();

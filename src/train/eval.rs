@@ -30,6 +30,33 @@ pub struct Summary {
     pub prefilter_kept: f64,
 }
 
+/// One held-out sentence whose negation was adjudicated by hand
+/// (`tests/fixtures/eval/opp115_heldout_negation.jsonl`).
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct NegationLabel {
+    pub policy: String,
+    pub text: String,
+    /// Does the sentence state that a data practice does not happen?
+    pub negated: bool,
+}
+
+/// The hand-adjudicated negation labels of the held-out split.
+pub const DEFAULT_NEGATION_LABELS: &str = "tests/fixtures/eval/opp115_heldout_negation.jsonl";
+
+/// Negation scored against the hand-adjudicated labels: every held-out
+/// sentence with a negation word was labelled; the others count as not negated.
+#[derive(Debug, Clone, Serialize)]
+pub struct AdjudicatedNegation {
+    /// Sentences labelled by hand, and how many of them are negated.
+    pub labelled: usize,
+    pub negated: usize,
+    /// Sentences whose OPP-115 projected label differs from the adjudicated one.
+    pub changed_from_opp: usize,
+    pub model: LabelScore,
+    pub extractor: LabelScore,
+    pub baseline: LabelScore,
+}
+
 /// The full evaluation.
 #[derive(Debug, Clone, Serialize)]
 pub struct EvalReport {
@@ -41,6 +68,8 @@ pub struct EvalReport {
     pub extractor: Vec<LabelScore>,
     pub baseline: Vec<LabelScore>,
     pub summary: Summary,
+    /// Negation against hand-adjudicated labels, when given.
+    pub negation_adjudicated: Option<AdjudicatedNegation>,
 }
 
 /// Label names the model predicts for one sentence.
@@ -135,6 +164,7 @@ pub fn evaluate(
     rules: &RuleExtractor,
     ont: &Ontologies,
     examples: &[Example],
+    negation: Option<&[NegationLabel]>,
 ) -> crate::Result<EvalReport> {
     let space = &classifier.labels;
     let names = space.names();
@@ -174,7 +204,33 @@ pub fn evaluate(
         prefilter_practice_recall: if practice_gold == 0 { 1.0 } else { practice_kept as f64 / practice_gold as f64 },
         prefilter_kept: kept.iter().filter(|&&k| k).count() as f64 / examples.len().max(1) as f64,
     };
-    Ok(EvalReport { examples: examples.len(), policies: policies.len(), model, extractor, baseline, summary })
+    let negation_adjudicated = negation.map(|labels| {
+        let by_text: std::collections::HashMap<(&str, &str), bool> =
+            labels.iter().map(|l| ((l.policy.as_str(), l.text.as_str()), l.negated)).collect();
+        let name = names[idx::NEGATED].clone();
+        let only = |v: &[String]| if v.contains(&name) { vec![name.clone()] } else { Vec::new() };
+        let adjudicated: Vec<Vec<String>> = examples
+            .iter()
+            .map(|e| {
+                let negated = by_text.get(&(e.policy.as_str(), e.text.as_str())).copied().unwrap_or(false);
+                if negated { vec![name.clone()] } else { Vec::new() }
+            })
+            .collect();
+        let changed_from_opp = adjudicated.iter().zip(&gold).filter(|(a, g)| only(a) != only(g)).count();
+        let score = |pred: &[Vec<String>]| {
+            let pred: Vec<Vec<String>> = pred.iter().map(|p| only(p)).collect();
+            score_sets(std::slice::from_ref(&name), &adjudicated, &pred).remove(0)
+        };
+        AdjudicatedNegation {
+            labelled: labels.len(),
+            negated: labels.iter().filter(|l| l.negated).count(),
+            changed_from_opp,
+            model: score(&model_pred),
+            extractor: score(&extractor_pred),
+            baseline: score(&base_pred),
+        }
+    });
+    Ok(EvalReport { examples: examples.len(), policies: policies.len(), model, extractor, baseline, summary, negation_adjudicated })
 }
 
 /// The side-by-side table as Markdown.
@@ -203,5 +259,14 @@ pub fn markdown_table(report: &EvalReport) -> String {
         report.examples,
         report.policies
     ));
+    if let Some(n) = &report.negation_adjudicated {
+        out.push_str(&format!(
+            "\nNegation against hand-adjudicated labels ({} held-out sentences with a negation word labelled by hand, {} negated; {} labels differ from the OPP-115 projection; tests/fixtures/eval/SOURCES.md):\n\n| negated | support | P | R | F1 |\n|---|---:|---:|---:|---:|\n",
+            n.labelled, n.negated, n.changed_from_opp
+        ));
+        for (who, sc) in [("heads", &n.model), ("extractor", &n.extractor), ("baseline", &n.baseline)] {
+            out.push_str(&format!("| {who} | {} | {:.3} | {:.3} | **{:.3}** |\n", sc.support, sc.precision, sc.recall, sc.f1));
+        }
+    }
     out
 }
