@@ -45,6 +45,16 @@ impl Lcg {
         self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         self.0 >> 33
     }
+
+    /// A copy of `good` with between 1 and `most` bytes set at random.
+    fn corrupt(&mut self, good: &[u8], most: u64) -> Vec<u8> {
+        let mut b = good.to_vec();
+        for _ in 0..(1 + self.next() % most) {
+            let at = (self.next() as usize) % b.len();
+            b[at] = self.next() as u8;
+        }
+        b
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -730,12 +740,7 @@ fn hostile_protobuf_manifests_are_clear_errors() {
     // Random corruption never panics.
     let mut rng = Lcg(13);
     for _ in 0..2000 {
-        let mut b = good.clone();
-        for _ in 0..(1 + rng.next() % 4) {
-            let at = (rng.next() as usize) % b.len();
-            b[at] = rng.next() as u8;
-        }
-        let _ = parse_proto_xml(&b, Path::new("f.pb"));
+        let _ = parse_proto_xml(&rng.corrupt(&good, 4), Path::new("f.pb"));
     }
     // In a bundle, the error names the archive and the entry.
     let dir = tempfile::tempdir().expect("tempdir");
@@ -806,11 +811,7 @@ fn corrupted_archives_never_panic() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut rng = Lcg(7);
     for round in 0..300 {
-        let mut b = good.clone();
-        for _ in 0..(1 + rng.next() % 8) {
-            let at = (rng.next() as usize) % b.len();
-            b[at] = rng.next() as u8;
-        }
+        let mut b = rng.corrupt(&good, 8);
         if round % 10 == 0 {
             b.truncate((rng.next() as usize) % b.len());
         }
@@ -858,14 +859,7 @@ fn corrupted_axml_and_dex_never_panic() {
     let dex = build_dex(&["Lcom/facebook/ads/AdView;", "Lcom/a/B;"]);
     let mut rng = Lcg(11);
     for _ in 0..3000 {
-        let mut b = good.clone();
-        let mut d = dex.clone();
-        for _ in 0..(1 + rng.next() % 4) {
-            let at = (rng.next() as usize) % b.len();
-            b[at] = rng.next() as u8;
-            let at = (rng.next() as usize) % d.len();
-            d[at] = rng.next() as u8;
-        }
+        let (b, d) = (rng.corrupt(&good, 4), rng.corrupt(&dex, 4));
         let _ = parse_binary_manifest(&b, Path::new("f.axml"), &ont().data_types);
         let _ = class_descriptors(&d, Path::new("f.dex"));
     }
@@ -1119,14 +1113,7 @@ fn hostile_captures_are_clear_errors_and_never_panic() {
     assert!(client_hello_sni(&[0x16, 3, 1, 0xff, 0xff, 1, 0, 0]).is_none());
     let mut rng = Lcg(3);
     for _ in 0..2000 {
-        let mut a = file.clone();
-        let mut b = ng.clone();
-        for _ in 0..(1 + rng.next() % 6) {
-            let i = (rng.next() as usize) % a.len();
-            a[i] = rng.next() as u8;
-            let j = (rng.next() as usize) % b.len();
-            b[j] = rng.next() as u8;
-        }
+        let (a, b) = (rng.corrupt(&file, 6), rng.corrupt(&ng, 6));
         let _ = capture_hosts(a.as_slice(), Path::new("f.pcap"));
         let _ = capture_hosts(b.as_slice(), Path::new("f.pcapng"));
     }
@@ -1255,11 +1242,7 @@ fn hostile_plists_and_ipas_are_clear_errors() {
     let good = binary_plist(&info_plist_value());
     let mut rng = Lcg(5);
     for _ in 0..1000 {
-        let mut b = good.clone();
-        for _ in 0..(1 + rng.next() % 4) {
-            let i = (rng.next() as usize) % b.len();
-            b[i] = rng.next() as u8;
-        }
+        let b = rng.corrupt(&good, 4);
         let _ = candor::observe::ios::parse_ios_plist(&b, Path::new("f.plist"), "f.plist", true, &ont().data_types);
     }
 }
