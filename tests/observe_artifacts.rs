@@ -1286,6 +1286,56 @@ fn aaid_hits(har: &str) -> Vec<(usize, String, String)> {
         .collect()
 }
 
+#[test]
+fn tracker_documented_parameters_are_read_only_at_that_tracker() {
+    use candor::observe::tracker_params::TrackerParameterTable;
+    let table = TrackerParameterTable::shipped().expect("table");
+    for t in &table.trackers {
+        for p in &t.parameters {
+            assert!(ont().data_types.contains(&p.data_type), "{}: {} -> unknown {}", t.tracker, p.name, p.data_type);
+            assert!(p.research.starts_with(&format!("{}/", t.tracker)), "{}: {} has no research note", t.tracker, p.name);
+        }
+    }
+    let har = har_of(&[
+        serde_json::json!({"method": "GET", "url": "https://pagead2.googlesyndication.com/getconfig/pubsetup?rdid=abc-123&vnm=2.17.0",
+            "headers": [{"name": "Cookie", "value": "IDE=AHWqTUkq1"}]}),
+        serde_json::json!({"method": "GET", "url": "https://sdk-api-v1.singular.net/api/v1/start?v=14.8&av=7.0.1511&asid=5f2c&custom_user_id=u-991"}),
+        serde_json::json!({"method": "POST", "url": "https://de.ioam.de/tx.io", "postData": {"mimeType": "application/json",
+            "text": r#"{"client":{"uuids":{"advertisingIdentifier":"ead12c883812cadaf46f99793f2d824"}}}"#}}),
+        // The same short names elsewhere say nothing.
+        serde_json::json!({"method": "GET", "url": "https://api.example-shop.com/items?v=14.8&av=7&rdid=1&vnm=2"}),
+    ]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = write(dir.path(), "trackers.har", har.as_bytes());
+    let t = read_har(&p, ont(), &FirstParty::default(), None).expect("har reads");
+    let documented: Vec<(usize, String, String)> = t
+        .flows
+        .iter()
+        .filter_map(|f| match &f.source {
+            FlowSource::Request { entry, location, matched, .. } if matched == "key:tracker-documented" => {
+                assert_eq!(f.confidence, candor::observe::har::TRACKER_KEY_CONFIDENCE);
+                Some((*entry, location.clone(), f.data_type.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    let want = |e: usize, loc: &str, dt: &str| (e, loc.to_string(), dt.to_string());
+    for w in [
+        want(0, "query:rdid", "advertising_id"),
+        want(0, "query:vnm", "app_info"),
+        want(0, "cookie:IDE", "cookies"),
+        want(1, "query:v", "os_version"),
+        want(1, "query:av", "app_info"),
+        want(1, "query:asid", "device_ids"),
+        want(1, "query:custom_user_id", "user_id"),
+        want(2, "body:json:client.uuids.advertisingIdentifier", "advertising_id"),
+    ] {
+        assert!(documented.contains(&w), "{w:?} missing from {documented:?}");
+    }
+    assert!(!documented.iter().any(|(e, _, _)| *e == 3), "{documented:?}");
+    assert!(!t.flows.iter().any(|f| matches!(&f.source, FlowSource::Request { entry: 3, location, .. } if location == "query:v" || location == "query:av")));
+}
+
 fn brotli_stored(data: &[u8]) -> Vec<u8> {
     // WBITS=16 (bit 0), ISLAST=0, MNIBBLES=4 (00), MLEN-1 (16 bits), ISUNCOMPRESSED=1, pad; data; last empty block.
     assert!(!data.is_empty() && data.len() <= 65536);

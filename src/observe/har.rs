@@ -43,6 +43,9 @@ const MAX_NESTED_JSON: usize = 4;
 const MAX_KEY_CHARS: usize = 80;
 /// Confidence of a data type recognised by its key name only.
 pub const KEY_CONFIDENCE: f32 = 0.6;
+/// Confidence of a data type recognised by a parameter name the tracker
+/// receiving it documents (`ontology/tracker_parameters.json`).
+pub const TRACKER_KEY_CONFIDENCE: f32 = 0.8;
 /// Confidence of a device-profile value found in the request.
 pub const VALUE_CONFIDENCE: f32 = 1.0;
 /// Largest distance, in degrees, between a profile coordinate and a number in traffic.
@@ -175,6 +178,7 @@ pub fn parse_har(
     };
     let file = path.display().to_string();
     let matcher = ValueMatcher::new(device);
+    let tracker_parameters = super::tracker_params::TrackerParameterTable::shipped()?;
     let mut destinations: HashMap<String, Destination> = HashMap::new();
     let mut traffic = Traffic::default();
     for (index, entry) in entries.iter().enumerate() {
@@ -205,7 +209,7 @@ pub fn parse_har(
         let method = req.method.clone().filter(|m| !m.is_empty()).unwrap_or_else(|| "GET".to_string());
         let url_text = url.as_str().to_string();
 
-        let mut scan = Scanner::new(&ont.data_types, &matcher);
+        let mut scan = Scanner::new(&ont.data_types, &matcher, tracker_parameters.for_host(&host));
         scan_url(&mut scan, &url);
         scan_headers_and_cookies(&mut scan, &headers, req.cookies.as_deref().unwrap_or_default());
         if let Some(post) = &req.post_data {
@@ -806,6 +810,8 @@ struct Hit {
 struct Scanner<'a> {
     ont: &'a DataTypeOntology,
     values: &'a ValueMatcher,
+    /// The documented parameters of the tracker the request went to, if any.
+    tracker: Option<&'a super::tracker_params::TrackerParameters>,
     hits: Vec<Hit>,
     index: HashMap<(String, String), usize>,
     /// Numbers seen (for coordinate matching), with their location.
@@ -813,8 +819,12 @@ struct Scanner<'a> {
 }
 
 impl<'a> Scanner<'a> {
-    fn new(ont: &'a DataTypeOntology, values: &'a ValueMatcher) -> Self {
-        Scanner { ont, values, hits: Vec::new(), index: HashMap::new(), numbers: Vec::new() }
+    fn new(
+        ont: &'a DataTypeOntology,
+        values: &'a ValueMatcher,
+        tracker: Option<&'a super::tracker_params::TrackerParameters>,
+    ) -> Self {
+        Scanner { ont, values, tracker, hits: Vec::new(), index: HashMap::new(), numbers: Vec::new() }
     }
 
     fn add(&mut self, data_type: &str, location: &str, matched: &str, confidence: f32) {
@@ -849,6 +859,13 @@ impl<'a> Scanner<'a> {
     }
 
     fn key(&mut self, key: &str, location: &str) {
+        if let Some(p) = self.tracker.and_then(|t| t.parameter(key, location)) {
+            if self.ont.contains(&p.data_type) {
+                let dt = p.data_type.clone();
+                self.add(&dt, location, "key:tracker-documented", TRACKER_KEY_CONFIDENCE);
+                return;
+            }
+        }
         if let Some(dt) = key_data_type(self.ont, key) {
             let dt = dt.to_string();
             self.add(&dt, location, "key", KEY_CONFIDENCE);

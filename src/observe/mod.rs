@@ -19,6 +19,7 @@ pub mod manifest;
 pub mod pcap;
 pub mod protoxml;
 pub mod sdk;
+pub mod tracker_params;
 pub mod zip;
 
 pub use destination::{resolve_destination, FirstParty};
