@@ -1230,6 +1230,29 @@ fn ipa_reads_info_plist_and_privacy_manifests() {
 }
 
 #[test]
+fn a_real_sdk_privacy_manifest_is_read() {
+    // Countly's iOS SDK manifest (MIT): performance and crash data, a device
+    // ID linked to the user, no tracking.
+    let c = read_ios_file(Path::new("tests/fixtures/observe/real/countly/PrivacyInfo.xcprivacy"), &ont().data_types)
+        .expect("reads");
+    assert_eq!(c.apps.len(), 1);
+    assert_eq!(c.apps[0].tracking, Some(false));
+    assert!(c.apps[0].tracking_domains.is_empty());
+    let mut got: Vec<(&str, &str)> = c.declared.iter().map(|d| (d.key.as_str(), d.data_type.as_str())).collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ("NSPrivacyCollectedDataTypeCrashData", "crash_logs"),
+            ("NSPrivacyCollectedDataTypeDeviceID", "device_ids"),
+            ("NSPrivacyCollectedDataTypePerformanceData", "diagnostics"),
+        ]
+    );
+    let device = c.declared.iter().find(|d| d.data_type == "device_ids").expect("device id");
+    assert!(device.reason.contains("linked to user: yes") && device.reason.contains("Analytics"), "{}", device.reason);
+}
+
+#[test]
 fn hostile_plists_and_ipas_are_clear_errors() {
     let dir = tempfile::tempdir().expect("tempdir");
     let p = write(dir.path(), "Info.plist", b"bplist00\xff\xff\xff garbage");
