@@ -46,6 +46,8 @@ enum Command {
     Eval(crate::train::cli::EvalArgs),
     /// Measure extraction speed and memory on the shipped policies.
     Bench(crate::train::cli::BenchArgs),
+    /// Choose the negation threshold on hand-adjudicated validation sentences.
+    Tune(crate::train::cli::TuneArgs),
 }
 
 #[derive(Subcommand)]
@@ -204,6 +206,7 @@ pub fn run() -> Result<u8> {
         Command::Train(a) => crate::train::cli::train(a),
         Command::Eval(a) => crate::train::cli::eval(a),
         Command::Bench(a) => crate::train::cli::bench(a),
+        Command::Tune(a) => crate::train::cli::tune(a),
     }
 }
 

@@ -43,6 +43,9 @@ pub struct TrainArgs {
     lr_head: f64,
     #[arg(long, default_value_t = 13)]
     seed: u64,
+    /// Also write the validation sentences (JSONL), e.g. to label them by hand.
+    #[arg(long)]
+    validation_out: Option<PathBuf>,
     /// Only prepare the data splits, do not train.
     #[arg(long)]
     prepare_only: bool,
@@ -73,6 +76,21 @@ pub struct EvalArgs {
     /// Output: md (table) or json.
     #[arg(long, default_value = "md")]
     format: String,
+}
+
+#[derive(clap::Args)]
+pub struct TuneArgs {
+    /// Validation sentences (JSONL), as `candor train --validation-out` writes them.
+    #[arg(long)]
+    data: PathBuf,
+    /// Hand-adjudicated negation labels of those sentences (JSONL).
+    #[arg(long)]
+    negation_labels: PathBuf,
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Write the chosen threshold into the model's labels.json.
+    #[arg(long)]
+    write: bool,
 }
 
 #[derive(clap::Args)]
@@ -131,6 +149,10 @@ pub fn train(a: TrainArgs) -> Result<u8> {
     }
     write_jsonl(&a.eval_out, &te)?;
     eprintln!("wrote held-out test set to {}", a.eval_out.display());
+    if let Some(path) = &a.validation_out {
+        write_jsonl(path, &va)?;
+        eprintln!("wrote validation set to {}", path.display());
+    }
     if a.prepare_only {
         return Ok(0);
     }
@@ -181,6 +203,32 @@ pub fn eval(a: EvalArgs) -> Result<u8> {
         format!("{}\n{}", markdown_table(&report), super::disclosure::markdown_table(&disclosures))
     };
     print!("{text}");
+    Ok(0)
+}
+
+/// `candor tune`: choose the negation head's threshold on validation
+/// sentences whose negation was adjudicated by hand.
+pub fn tune(a: TuneArgs) -> Result<u8> {
+    let dir = model_dir(a.model.as_deref())?;
+    let classifier = SentenceClassifier::load(&dir)?;
+    let examples: Vec<super::dataset::Example> = read_jsonl(&a.data)?;
+    let labels: Vec<super::eval::NegationLabel> = read_jsonl(&a.negation_labels)?;
+    let (table, best) = super::eval::negation_thresholds(&classifier, &examples, &labels)?;
+    let current = classifier.labels.thresholds.get(crate::extract::model::labels::idx::NEGATED).copied().unwrap_or(0.5);
+    println!("| threshold | P | R | F1 |\n|---:|---:|---:|---:|");
+    for t in &table {
+        println!("| {:.2} | {:.3} | {:.3} | {:.3} |", t.threshold, t.precision, t.recall, t.f1);
+    }
+    println!("\nnegation threshold: current {current:.2}, best {:.2} (F1 {:.3})", best.threshold, best.f1);
+    if a.write {
+        let path = dir.join("labels.json");
+        let mut space = crate::extract::model::labels::LabelSpace::load(&path)?;
+        if let Some(t) = space.thresholds.get_mut(crate::extract::model::labels::idx::NEGATED) {
+            *t = best.threshold;
+        }
+        space.save(&path)?;
+        println!("wrote {}", path.display());
+    }
     Ok(0)
 }
 

@@ -67,6 +67,64 @@ pub struct AdjudicatedNegation {
     pub general_baseline: LabelScore,
 }
 
+/// One candidate threshold of the negation head and its scores.
+#[derive(Debug, Clone, Serialize)]
+pub struct ThresholdScore {
+    pub threshold: f32,
+    pub precision: f64,
+    pub recall: f64,
+    pub f1: f64,
+}
+
+/// Scores of the negation head at thresholds 0.05, 0.10, ... 0.95 against
+/// hand-adjudicated labels of `examples` (sentences the prefilter drops
+/// count as not negated; statements about children only are left out, as
+/// candor does not read them as app-wide practices), and the best one
+/// (highest F1, the higher threshold on a tie).
+pub fn negation_thresholds(
+    classifier: &SentenceClassifier,
+    examples: &[Example],
+    labels: &[NegationLabel],
+) -> crate::Result<(Vec<ThresholdScore>, ThresholdScore)> {
+    let by_text: std::collections::HashMap<(&str, &str), &NegationLabel> =
+        labels.iter().map(|l| ((l.policy.as_str(), l.text.as_str()), l)).collect();
+    let kept: Vec<(&Example, bool)> = examples
+        .iter()
+        .filter_map(|e| match by_text.get(&(e.policy.as_str(), e.text.as_str())) {
+            Some(l) if l.audience.as_deref() == Some("children") => None,
+            Some(l) => Some((e, l.negated)),
+            None => Some((e, false)),
+        })
+        .collect();
+    let texts: Vec<&str> = kept.iter().filter(|(e, _)| may_state_practice(&e.text)).map(|(e, _)| e.text.as_str()).collect();
+    let mut probs = classifier.predict(&texts)?.into_iter();
+    let scored: Vec<(f32, bool)> = kept
+        .iter()
+        .map(|(e, gold)| {
+            let p = if may_state_practice(&e.text) { probs.next().and_then(|p| p.get(idx::NEGATED).copied()) } else { None };
+            (p.unwrap_or(0.0), *gold)
+        })
+        .collect();
+    let table: Vec<ThresholdScore> = (1..20)
+        .map(|k| {
+            let threshold = k as f32 * 0.05;
+            let tp = scored.iter().filter(|(p, g)| *p >= threshold && *g).count() as f64;
+            let fp = scored.iter().filter(|(p, g)| *p >= threshold && !*g).count() as f64;
+            let fn_ = scored.iter().filter(|(p, g)| *p < threshold && *g).count() as f64;
+            let precision = if tp + fp > 0.0 { tp / (tp + fp) } else { 0.0 };
+            let recall = if tp + fn_ > 0.0 { tp / (tp + fn_) } else { 0.0 };
+            let f1 = if precision + recall > 0.0 { 2.0 * precision * recall / (precision + recall) } else { 0.0 };
+            ThresholdScore { threshold, precision, recall, f1 }
+        })
+        .collect();
+    let best = table
+        .iter()
+        .max_by(|a, b| a.f1.total_cmp(&b.f1).then(a.threshold.total_cmp(&b.threshold)))
+        .cloned()
+        .ok_or_else(|| crate::Error::Data("no thresholds".into()))?;
+    Ok((table, best))
+}
+
 /// The full evaluation.
 #[derive(Debug, Clone, Serialize)]
 pub struct EvalReport {
