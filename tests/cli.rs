@@ -204,3 +204,51 @@ fn eval_and_bench_run_on_the_shipped_data() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("sentences/s") && text.contains("peak RSS"), "{text}");
 }
+
+#[test]
+fn tune_picks_the_negation_threshold_from_hand_labels_and_writes_it() {
+    let dir = temp_dir();
+    let model = dir.path().join("model");
+    std::fs::create_dir(&model).unwrap();
+    for f in ["config.json", "labels.json", "model.safetensors", "tokenizer.json"] {
+        std::fs::copy(Path::new("models/candor-minilm").join(f), model.join(f)).unwrap();
+    }
+    let sentences = [
+        ("We do not sell your personal information to anyone.", true),
+        ("We will never share your email address with advertisers.", true),
+        ("No precise location data is collected by the app.", true),
+        ("We collect your email address when you register.", false),
+        ("We share usage data with analytics providers.", false),
+        ("If you do not provide your email address, you cannot register.", false),
+    ];
+    let mut data = String::new();
+    let mut labels = String::new();
+    for (text, negated) in sentences {
+        data.push_str(&serde_json::json!({"policy": "p", "text": text, "labels": []}).to_string());
+        data.push('\n');
+        labels.push_str(&serde_json::json!({"policy": "p", "text": text, "negated": negated}).to_string());
+        labels.push('\n');
+    }
+    let data = write(dir.path(), "validation.jsonl", data.as_bytes());
+    let labels = write(dir.path(), "negation.jsonl", labels.as_bytes());
+    let args = ["tune", "--data", data.to_str().unwrap(), "--negation-labels", labels.to_str().unwrap(), "--model", model.to_str().unwrap()];
+    let out = candor(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert_eq!(text.lines().filter(|l| l.starts_with("| 0.")).count(), 19, "{text}");
+    let best: f32 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("negation threshold: current ").and_then(|r| r.split("best ").nth(1)))
+        .and_then(|r| r.split_whitespace().next())
+        .and_then(|t| t.parse().ok())
+        .expect("best threshold printed");
+    // These six sentences are easy: the best threshold separates them perfectly.
+    assert!(text.contains("(F1 1.000)"), "{text}");
+    let mut with_write = args.to_vec();
+    with_write.push("--write");
+    assert_eq!(candor(&with_write).status.code(), Some(0));
+    let written: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(model.join("labels.json")).unwrap()).unwrap();
+    let negated_index = 8; // practice, first_party, third_party, 5 actions, negated
+    let t = written["thresholds"][negated_index].as_f64().unwrap() as f32;
+    assert!((t - best).abs() < 1e-6, "{t} vs {best}");
+}
