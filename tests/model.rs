@@ -216,3 +216,24 @@ fn prepared_policies_are_read_together_and_extract_the_same() {
     assert_eq!(ex.extract(&b).unwrap(), want_b);
     assert_eq!(cache.puts.load(std::sync::atomic::Ordering::SeqCst), 3, "extraction after prepare reads nothing again");
 }
+
+#[test]
+fn the_extractor_version_changes_with_the_thresholds() {
+    // Cached practices are keyed by the extractor version: a threshold
+    // changed by `candor tune` must not reuse practices decoded before.
+    let ont = candor::ontology::shipped().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["config.json", "labels.json", "model.safetensors", "tokenizer.json"] {
+        std::fs::copy(model_dir().join(f), dir.path().join(f)).unwrap();
+    }
+    let labels_path = dir.path().join("labels.json");
+    let mut labels: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&labels_path).unwrap()).unwrap();
+    let t = labels["thresholds"][0].as_f64().unwrap();
+    labels["thresholds"][0] = serde_json::json!(t + 0.05);
+    std::fs::write(&labels_path, labels.to_string()).unwrap();
+    let shipped = ModelExtractor::load(&model_dir(), ont).unwrap().version();
+    let tuned = ModelExtractor::load(dir.path(), ont).unwrap().version();
+    assert_ne!(shipped, tuned);
+    let name = labels["version"].as_str().unwrap();
+    assert!(shipped.starts_with(&format!("model:{name}+")) && tuned.starts_with(&format!("model:{name}+")), "{shipped} {tuned}");
+}

@@ -15,6 +15,15 @@ pub fn may_state_practice(text: &str) -> bool {
     RuleTables::shipped().has_practice_cue(text)
 }
 
+/// Revision of these decoding rules. Bump it with any change that can
+/// change the practices decoded from the same probabilities: it is part of
+/// the extractor's version, so practices cached by an older candor are not
+/// reused.
+pub const REVISION: u32 = 2;
+
+/// The data type of a negated or sale statement that names no data type.
+const GENERIC_DATA_TYPE: &str = "personal_info";
+
 /// Threshold of output `i`.
 fn threshold(labels: &LabelSpace, i: usize) -> f32 {
     labels.thresholds.get(i).copied().unwrap_or(0.5)
@@ -26,9 +35,16 @@ pub fn practices(sentence: &Sentence, probs: &[f32], labels: &LabelSpace, ont: &
     if !on(idx::PRACTICE) {
         return Vec::new();
     }
-    let data = data_types(sentence, probs, labels, ont);
+    let mut data = data_types(sentence, probs, labels, ont);
     if data.is_empty() {
-        return Vec::new();
+        // "We do not share your information", "We never sell your data": a
+        // promise or a sale about personal data in general still counts (a
+        // flow can contradict it); other practices need a data type.
+        let sell = Action::ALL.iter().position(|a| *a == Action::Sell).is_some_and(|k| on(idx::ACTIONS + k));
+        if !(on(idx::NEGATED) || sell) || !ont.data_types.contains(GENERIC_DATA_TYPE) {
+            return Vec::new();
+        }
+        data.push((GENERIC_DATA_TYPE.to_string(), None));
     }
     // A recipient named in the sentence (an organization, "advertising
     // partners", "payment processors") halves the bar for the third-party head.

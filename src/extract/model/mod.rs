@@ -255,8 +255,25 @@ impl Extractor for ModelExtractor {
         "model"
     }
 
+    /// The model's version, a digest of its decision thresholds (which
+    /// `candor tune` may change without retraining) and the decoding rules'
+    /// revision: anything that changes the practices of a sentence.
     fn version(&self) -> String {
-        format!("model:{}", self.classifier.labels.version)
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        for t in &self.classifier.labels.thresholds {
+            h.update(t.to_le_bytes());
+        }
+        let h = h.finalize();
+        format!(
+            "model:{}+t{:02x}{:02x}{:02x}{:02x}+d{}",
+            self.classifier.labels.version,
+            h[0],
+            h[1],
+            h[2],
+            h[3],
+            decode::REVISION
+        )
     }
 
     fn use_sentence_cache(&mut self, cache: std::sync::Arc<dyn crate::extract::SentenceCache>) {
