@@ -136,7 +136,7 @@ fn run_cmd(a: RunArgs) -> Result<u8> {
         eprintln!("{name}:{}: skipped: {}", issue.line, issue.message);
     }
     eprintln!(
-        "catalog: {} apps{}: {} done, {} failed, {} with findings; {} checked now ({} up to date), {} policies extracted, {:.1}s",
+        "catalog: {} apps{}: {} done, {} failed, {} failing --fail-on; {} checked now ({} up to date), {} policies extracted, {:.1}s",
         outcome.in_shard,
         a.shard.map(|s| format!(" in shard {s}")).unwrap_or_default(),
         outcome.done,
