@@ -35,13 +35,15 @@ pub fn practices(sentence: &Sentence, probs: &[f32], labels: &LabelSpace, ont: &
     if !on(idx::PRACTICE) {
         return Vec::new();
     }
+    let predicted: Vec<Action> =
+        Action::ALL.iter().enumerate().filter(|(k, _)| on(idx::ACTIONS + k)).map(|(_, a)| *a).collect();
+    let negated = on(idx::NEGATED);
     let mut data = data_types(sentence, probs, labels, ont);
     if data.is_empty() {
         // "We do not share your information", "We never sell your data": a
         // promise or a sale about personal data in general still counts (a
         // flow can contradict it); other practices need a data type.
-        let sell = Action::ALL.iter().position(|a| *a == Action::Sell).is_some_and(|k| on(idx::ACTIONS + k));
-        if !(on(idx::NEGATED) || sell) || !ont.data_types.contains(GENERIC_DATA_TYPE) {
+        if !(negated || predicted.contains(&Action::Sell)) || !ont.data_types.contains(GENERIC_DATA_TYPE) {
             return Vec::new();
         }
         data.push((GENERIC_DATA_TYPE.to_string(), None));
@@ -52,9 +54,6 @@ pub fn practices(sentence: &Sentence, probs: &[f32], labels: &LabelSpace, ont: &
     let mentions = ont.entities.find_mentions(&sentence.text);
     let third = on(idx::THIRD_PARTY) || (!mentions.is_empty() && p_third >= 0.5 * threshold(labels, idx::THIRD_PARTY));
     let actors = actors(&mentions, on(idx::FIRST_PARTY), third);
-    let predicted: Vec<Action> =
-        Action::ALL.iter().enumerate().filter(|(k, _)| on(idx::ACTIONS + k)).map(|(_, a)| *a).collect();
-    let negated = on(idx::NEGATED);
     let confidence = probs.get(idx::PRACTICE).copied().unwrap_or(0.0);
     let evidence = Evidence { start: sentence.start, end: sentence.end, text: sentence.text.clone() };
     let mut out = Vec::new();
