@@ -1314,6 +1314,10 @@ fn tracker_documented_parameters_are_read_only_at_that_tracker() {
     use candor::observe::tracker_params::TrackerParameterTable;
     let table = TrackerParameterTable::shipped().expect("table");
     for t in &table.trackers {
+        for h in &t.hosts {
+            let d = candor::observe::destination::registrable_domain(h);
+            assert_eq!(&d, h, "{}: hosts are registrable domains", t.tracker);
+        }
         for p in &t.parameters {
             assert!(ont().data_types.contains(&p.data_type), "{}: {} -> unknown {}", t.tracker, p.name, p.data_type);
             assert!(p.research.starts_with(&format!("{}/", t.tracker)), "{}: {} has no research note", t.tracker, p.name);

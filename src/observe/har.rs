@@ -209,7 +209,7 @@ pub fn parse_har(
         let method = req.method.clone().filter(|m| !m.is_empty()).unwrap_or_else(|| "GET".to_string());
         let url_text = url.as_str().to_string();
 
-        let mut scan = Scanner::new(&ont.data_types, &matcher, tracker_parameters.for_host(&host));
+        let mut scan = Scanner::new(&ont.data_types, &matcher, tracker_parameters.for_domain(&destination.domain));
         scan_url(&mut scan, &url);
         scan_headers_and_cookies(&mut scan, &headers, req.cookies.as_deref().unwrap_or_default());
         if let Some(post) = &req.post_data {

@@ -28,7 +28,7 @@ pub struct TrackerParameters {
     /// TrackHAR's tracker slug (`branch-io`).
     pub tracker: String,
     pub name: String,
-    /// Registrable domains; subdomains match too.
+    /// Registrable domains (every host under one matches).
     pub hosts: Vec<String>,
     pub parameters: Vec<TrackerParameter>,
 }
@@ -53,12 +53,10 @@ impl TrackerParameterTable {
         }
     }
 
-    /// The tracker whose domain `host` is or lies under.
-    pub fn for_host(&self, host: &str) -> Option<&TrackerParameters> {
-        let host = host.trim_end_matches('.').to_ascii_lowercase();
-        self.trackers.iter().find(|t| {
-            t.hosts.iter().any(|h| host == *h || (host.len() > h.len() && host.ends_with(h.as_str()) && host.as_bytes()[host.len() - h.len() - 1] == b'.'))
-        })
+    /// The tracker whose registrable domain is `domain` (as
+    /// [`super::destination::registrable_domain`] gives it for a request's host).
+    pub fn for_domain(&self, domain: &str) -> Option<&TrackerParameters> {
+        self.trackers.iter().find(|t| t.hosts.iter().any(|h| h == domain))
     }
 }
 
@@ -67,14 +65,14 @@ impl TrackerParameters {
     /// case), or for a dotted JSON path the end of the key's location
     /// (`body:json:client.uuids.advertisingIdentifier`).
     pub fn parameter(&self, key: &str, location: &str) -> Option<&TrackerParameter> {
-        let location = location.to_ascii_lowercase();
+        let location = location.as_bytes();
         self.parameters.iter().find(|p| {
+            let name = p.name.as_bytes();
             p.name.eq_ignore_ascii_case(key)
-                || (p.name.contains('.') && {
-                    let name = p.name.to_ascii_lowercase();
-                    location.ends_with(&name)
-                        && matches!(location.as_bytes().get(location.len() - name.len() - 1), Some(b':' | b'.'))
-                })
+                || (p.name.contains('.')
+                    && location.len() > name.len()
+                    && location[location.len() - name.len()..].eq_ignore_ascii_case(name)
+                    && matches!(location[location.len() - name.len() - 1], b':' | b'.'))
         })
     }
 }
