@@ -216,15 +216,16 @@ pub fn tune(a: TuneArgs) -> Result<u8> {
     let (table, best) = super::eval::negation_thresholds(&classifier, &examples, &labels)?;
     let current = classifier.labels.thresholds.get(crate::extract::model::labels::idx::NEGATED).copied().unwrap_or(0.5);
     println!("| threshold | P | R | F1 |\n|---:|---:|---:|---:|");
-    for t in &table {
-        println!("| {:.2} | {:.3} | {:.3} | {:.3} |", t.threshold, t.precision, t.recall, t.f1);
+    for (t, score) in &table {
+        println!("| {t:.2} | {:.3} | {:.3} | {:.3} |", score.precision, score.recall, score.f1);
     }
-    println!("\nnegation threshold: current {current:.2}, best {:.2} (F1 {:.3})", best.threshold, best.f1);
+    let (best_threshold, best) = best;
+    println!("\nnegation threshold: current {current:.2}, best {best_threshold:.2} (F1 {:.3})", best.f1);
     if a.write {
         let path = dir.join("labels.json");
         let mut space = crate::extract::model::labels::LabelSpace::load(&path)?;
         if let Some(t) = space.thresholds.get_mut(crate::extract::model::labels::idx::NEGATED) {
-            *t = best.threshold;
+            *t = best_threshold;
         }
         space.save(&path)?;
         println!("wrote {}", path.display());

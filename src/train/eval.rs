@@ -2,7 +2,7 @@
 //! baseline on the same held-out sentences, side by side.
 
 use super::dataset::Example;
-use super::metrics::{score_sets, LabelScore};
+use super::metrics::{candidate_thresholds, score_at, score_sets, LabelScore};
 use crate::extract::model::decode::may_state_practice;
 use crate::extract::model::labels::{idx, LabelSpace};
 use crate::extract::model::SentenceClassifier;
@@ -67,27 +67,31 @@ pub struct AdjudicatedNegation {
     pub general_baseline: LabelScore,
 }
 
-/// One candidate threshold of the negation head and its scores.
-#[derive(Debug, Clone, Serialize)]
-pub struct ThresholdScore {
-    pub threshold: f32,
-    pub precision: f64,
-    pub recall: f64,
-    pub f1: f64,
+/// Hand-adjudicated negation labels by (policy, sentence text).
+fn index_labels(labels: &[NegationLabel]) -> std::collections::HashMap<(&str, &str), &NegationLabel> {
+    labels.iter().map(|l| ((l.policy.as_str(), l.text.as_str()), l)).collect()
 }
 
-/// Scores of the negation head at thresholds 0.05, 0.10, ... 0.95 against
-/// hand-adjudicated labels of `examples` (sentences the prefilter drops
-/// count as not negated; statements about children only are left out, as
-/// candor does not read them as app-wide practices), and the best one
-/// (highest F1, the higher threshold on a tie).
+/// Label probabilities of each text as `candor extract` computes them: None
+/// for a text the prefilter drops (never sent to the model).
+fn prefiltered_probs(classifier: &SentenceClassifier, texts: &[&str]) -> crate::Result<Vec<Option<Vec<f32>>>> {
+    let kept: Vec<bool> = texts.iter().map(|t| may_state_practice(t)).collect();
+    let sent: Vec<&str> = texts.iter().zip(&kept).filter(|(_, k)| **k).map(|(t, _)| *t).collect();
+    let mut probs = classifier.predict(&sent)?.into_iter();
+    Ok(kept.iter().map(|&k| if k { probs.next() } else { None }).collect())
+}
+
+/// Scores of the negation head at each candidate threshold (0.05, 0.10, ...
+/// 0.95) against hand-adjudicated labels of `examples` (sentences the
+/// prefilter drops count as not negated; statements about children only
+/// are left out, as candor does not read them as app-wide practices), and
+/// the best one (highest F1, the higher threshold on a tie).
 pub fn negation_thresholds(
     classifier: &SentenceClassifier,
     examples: &[Example],
     labels: &[NegationLabel],
-) -> crate::Result<(Vec<ThresholdScore>, ThresholdScore)> {
-    let by_text: std::collections::HashMap<(&str, &str), &NegationLabel> =
-        labels.iter().map(|l| ((l.policy.as_str(), l.text.as_str()), l)).collect();
+) -> crate::Result<(Vec<(f32, LabelScore)>, (f32, LabelScore))> {
+    let by_text = index_labels(labels);
     let kept: Vec<(&Example, bool)> = examples
         .iter()
         .filter_map(|e| match by_text.get(&(e.policy.as_str(), e.text.as_str())) {
@@ -96,30 +100,16 @@ pub fn negation_thresholds(
             None => Some((e, false)),
         })
         .collect();
-    let texts: Vec<&str> = kept.iter().filter(|(e, _)| may_state_practice(&e.text)).map(|(e, _)| e.text.as_str()).collect();
-    let mut probs = classifier.predict(&texts)?.into_iter();
-    let scored: Vec<(f32, bool)> = kept
-        .iter()
-        .map(|(e, gold)| {
-            let p = if may_state_practice(&e.text) { probs.next().and_then(|p| p.get(idx::NEGATED).copied()) } else { None };
-            (p.unwrap_or(0.0), *gold)
-        })
+    let texts: Vec<&str> = kept.iter().map(|(e, _)| e.text.as_str()).collect();
+    let p: Vec<f32> = prefiltered_probs(classifier, &texts)?
+        .into_iter()
+        .map(|p| p.and_then(|p| p.get(idx::NEGATED).copied()).unwrap_or(0.0))
         .collect();
-    let table: Vec<ThresholdScore> = (1..20)
-        .map(|k| {
-            let threshold = k as f32 * 0.05;
-            let tp = scored.iter().filter(|(p, g)| *p >= threshold && *g).count() as f64;
-            let fp = scored.iter().filter(|(p, g)| *p >= threshold && !*g).count() as f64;
-            let fn_ = scored.iter().filter(|(p, g)| *p < threshold && *g).count() as f64;
-            let precision = if tp + fp > 0.0 { tp / (tp + fp) } else { 0.0 };
-            let recall = if tp + fn_ > 0.0 { tp / (tp + fn_) } else { 0.0 };
-            let f1 = if precision + recall > 0.0 { 2.0 * precision * recall / (precision + recall) } else { 0.0 };
-            ThresholdScore { threshold, precision, recall, f1 }
-        })
-        .collect();
+    let y: Vec<bool> = kept.iter().map(|(_, gold)| *gold).collect();
+    let table: Vec<(f32, LabelScore)> = candidate_thresholds().map(|t| (t, score_at(&p, &y, t))).collect();
     let best = table
         .iter()
-        .max_by(|a, b| a.f1.total_cmp(&b.f1).then(a.threshold.total_cmp(&b.threshold)))
+        .max_by(|a, b| a.1.f1.total_cmp(&b.1.f1).then(a.0.total_cmp(&b.0)))
         .cloned()
         .ok_or_else(|| crate::Error::Data("no thresholds".into()))?;
     Ok((table, best))
@@ -236,10 +226,9 @@ pub fn evaluate(
 ) -> crate::Result<EvalReport> {
     let space = &classifier.labels;
     let names = space.names();
-    let kept: Vec<bool> = examples.iter().map(|e| may_state_practice(&e.text)).collect();
-    let texts: Vec<&str> = examples.iter().zip(&kept).filter(|(_, k)| **k).map(|(e, _)| e.text.as_str()).collect();
-    let mut probs = classifier.predict(&texts)?.into_iter();
-    let all_probs: Vec<Option<Vec<f32>>> = kept.iter().map(|&k| if k { probs.next() } else { None }).collect();
+    let texts: Vec<&str> = examples.iter().map(|e| e.text.as_str()).collect();
+    let all_probs = prefiltered_probs(classifier, &texts)?;
+    let kept: Vec<bool> = all_probs.iter().map(Option::is_some).collect();
     let model_pred: Vec<Vec<String>> =
         all_probs.iter().map(|p| p.as_ref().map(|p| model_labels(p, space)).unwrap_or_default()).collect();
     let extractor_pred: Vec<Vec<String>> = examples
@@ -273,8 +262,7 @@ pub fn evaluate(
         prefilter_kept: kept.iter().filter(|&&k| k).count() as f64 / examples.len().max(1) as f64,
     };
     let negation_adjudicated = negation.map(|labels| {
-        let by_text: std::collections::HashMap<(&str, &str), &NegationLabel> =
-            labels.iter().map(|l| ((l.policy.as_str(), l.text.as_str()), l)).collect();
+        let by_text = index_labels(labels);
         let label_of = |e: &Example| by_text.get(&(e.policy.as_str(), e.text.as_str())).copied();
         let name = names[idx::NEGATED].clone();
         let only = |v: &[String]| if v.contains(&name) { vec![name.clone()] } else { Vec::new() };

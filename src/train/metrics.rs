@@ -45,8 +45,8 @@ pub fn score_sets(names: &[String], gold: &[Vec<String>], predicted: &[Vec<Strin
         .collect()
 }
 
-/// F1 of probabilities `p` against `y` at threshold `t`.
-pub fn f1_at(p: &[f32], y: &[bool], t: f32) -> f64 {
+/// Counts and scores of probabilities `p` against `y` at threshold `t`.
+pub fn score_at(p: &[f32], y: &[bool], t: f32) -> LabelScore {
     let (mut tp, mut fp, mut fn_) = (0, 0, 0);
     for (&pi, &yi) in p.iter().zip(y) {
         match (yi, pi >= t) {
@@ -56,7 +56,17 @@ pub fn f1_at(p: &[f32], y: &[bool], t: f32) -> f64 {
             _ => {}
         }
     }
-    LabelScore::from_counts("", tp, fp, fn_).f1
+    LabelScore::from_counts("", tp, fp, fn_)
+}
+
+/// F1 of probabilities `p` against `y` at threshold `t`.
+pub fn f1_at(p: &[f32], y: &[bool], t: f32) -> f64 {
+    score_at(p, y, t).f1
+}
+
+/// The thresholds tuning tries: 0.05, 0.10, ... 0.95.
+pub fn candidate_thresholds() -> impl Iterator<Item = f32> {
+    (1..20).map(|k| k as f32 * 0.05)
 }
 
 /// The threshold in 0.05..0.95 with the best F1 (0.5 when there are no positives).
@@ -65,8 +75,7 @@ pub fn tune_threshold(p: &[f32], y: &[bool]) -> f32 {
         return 0.5;
     }
     let mut best = (0.5f32, f1_at(p, y, 0.5));
-    for k in 1..20 {
-        let t = k as f32 * 0.05;
+    for t in candidate_thresholds() {
         let f = f1_at(p, y, t);
         if f > best.1 + 1e-9 {
             best = (t, f);
