@@ -349,8 +349,7 @@ pub fn synthetic_examples(ont: &crate::ontology::Ontologies, groups: &[crate::ex
     let mut phrases: Vec<(String, String)> = Vec::new();
     for id in SYNTHETIC_TYPES {
         let Some(t) = dt.get(id) else { continue };
-        let best = groups.iter().filter(|g| dt.subsumes(&g.data_type, id)).max_by_key(|g| dt.depth(&g.data_type));
-        let Some(g) = best else { continue };
+        let Some(g) = crate::extract::model::labels::group_of(groups, dt, id) else { continue };
         for name in t.names.iter().take(3) {
             phrases.push((name.clone(), format!("group:{}", g.name)));
         }
@@ -419,8 +418,7 @@ pub fn examples_from_disclosures(
                 if d.negated {
                     labels.insert("negated".into());
                 }
-                let best = groups.iter().filter(|g| dt.subsumes(&g.data_type, &d.data_type)).max_by_key(|g| dt.depth(&g.data_type));
-                if let Some(g) = best {
+                if let Some(g) = crate::extract::model::labels::group_of(groups, dt, &d.data_type) {
                     labels.insert(format!("group:{}", g.name));
                 }
             }

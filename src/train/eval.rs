@@ -167,9 +167,7 @@ pub fn baseline_labels(rules: &RuleExtractor, text: &str, space: &LabelSpace, on
 
 /// Add the label of the most specific data group above data type `id`.
 fn push_group(out: &mut Vec<String>, id: &str, space: &LabelSpace, ont: &Ontologies) {
-    let dt = &ont.data_types;
-    let best = space.groups.iter().filter(|g| dt.subsumes(&g.data_type, id)).max_by_key(|g| dt.depth(&g.data_type));
-    if let Some(g) = best {
+    if let Some(g) = crate::extract::model::labels::group_of(&space.groups, &ont.data_types, id) {
         let label = format!("group:{}", g.name);
         if !out.contains(&label) {
             out.push(label);

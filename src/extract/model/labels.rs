@@ -29,6 +29,12 @@ pub struct DataGroup {
     pub data_type: String,
 }
 
+/// The most specific of `groups` whose data type subsumes data type `id`
+/// (the group a data type is labelled with), if any.
+pub fn group_of<'g>(groups: &'g [DataGroup], dt: &crate::ontology::DataTypeOntology, id: &str) -> Option<&'g DataGroup> {
+    groups.iter().filter(|g| dt.subsumes(&g.data_type, id)).max_by_key(|g| dt.depth(&g.data_type))
+}
+
 /// The label map shipped with the model.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct LabelSpace {
