@@ -55,17 +55,22 @@ pub fn read_apk(path: &Path, ont: &Ontologies) -> Result<ApkContents> {
         let inner_label = format!("{label}!{name}");
         let mut inner = ZipArchive::new(std::io::Cursor::new(bytes), Path::new(&inner_label), ZipLimits::default())?;
         let c = read_apk_from(&mut inner, Path::new(&inner_label), &inner_label, ont)?;
-        merge_split(&mut merged, c, &label);
+        let is_base = looks_like_base(&merged, &c);
+        merge_split(&mut merged, c, &label, is_base);
     }
     Ok(merged)
 }
 
+/// Whether a split describes the app better than those merged so far: the
+/// one with code, or else the first with a package.
+fn looks_like_base(merged: &ApkContents, c: &ApkContents) -> bool {
+    c.info.package.is_some() && (merged.info.package.is_none() || (merged.sdks.is_empty() && !c.sdks.is_empty()))
+}
+
 /// Add one split (an APK of an XAPK, a module of a bundle) to the app. The
-/// base (the one with code, or else the first with a package) describes
-/// the app; permissions, features, SDKs and DEX files are unions.
-fn merge_split(merged: &mut ApkContents, c: ApkContents, label: &str) {
-    let is_base =
-        c.info.package.is_some() && (merged.info.package.is_none() || (merged.sdks.is_empty() && !c.sdks.is_empty()));
+/// base split's facts describe the app; permissions, features, SDKs and
+/// DEX files are unions.
+fn merge_split(merged: &mut ApkContents, c: ApkContents, label: &str, is_base: bool) {
     let mut dex_files = std::mem::take(&mut merged.info.dex_files);
     dex_files.extend(c.info.dex_files.iter().cloned());
     let classes = merged.info.classes + c.info.classes;
@@ -108,8 +113,8 @@ fn read_bundle<R: Read + Seek>(zip: &mut ZipArchive<R>, path: &Path, label: &str
         return Err(Error::input(path, "Android App Bundle without a module manifest (base/manifest/AndroidManifest.xml)"));
     }
     modules.sort_by_key(|(m, _)| (m != "base", m.clone()));
+    let has_base = modules.iter().any(|(m, _)| m == "base");
     let mut merged = ApkContents::default();
-    let mut base_info = None;
     for (module, i) in modules {
         let manifest_label = format!("{label}!{module}/manifest/AndroidManifest.xml");
         let bytes = zip.read(i)?;
@@ -117,14 +122,8 @@ fn read_bundle<R: Read + Seek>(zip: &mut ZipArchive<R>, path: &Path, label: &str
         let (info, permissions, features) = manifest_from_events(&events, Path::new(&manifest_label), &ont.data_types)?;
         let mut c = ApkContents { info, permissions, features, ..ApkContents::default() };
         scan_dex(zip, &format!("{module}/dex/"), label, ont, &mut c)?;
-        if module == "base" {
-            base_info = Some(c.info.clone());
-        }
-        merge_split(&mut merged, c, label);
-    }
-    if let Some(info) = base_info {
-        let (dex_files, classes) = (std::mem::take(&mut merged.info.dex_files), merged.info.classes);
-        merged.info = AppInfo { file: label.to_string(), dex_files, classes, ..info };
+        let is_base = if has_base { module == "base" } else { looks_like_base(&merged, &c) };
+        merge_split(&mut merged, c, label, is_base);
     }
     Ok(merged)
 }
