@@ -1526,3 +1526,60 @@ fn artifacts_given_as_manifests_or_traffic_are_recognised_by_content() {
     assert_eq!(obs.contacts.len(), 4);
     assert!(obs.flows.iter().any(|f| matches!(f.source, FlowSource::UsageDescription { .. })));
 }
+
+/// (data type, location, matched) of every request flow of a HAR.
+fn request_flows(t: &candor::observe::har::Traffic) -> Vec<(String, String, String)> {
+    t.flows
+        .iter()
+        .filter_map(|f| match &f.source {
+            FlowSource::Request { location, matched, .. } => Some((f.data_type.clone(), location.clone(), matched.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn real_browser_and_proxy_exports_are_read() {
+    // HAR files as Chrome DevTools (WebInspector), Firefox 47 (HAR 1.1) and
+    // Charles Proxy 4.2 wrote them, from MIT/BSD/Apache-2.0 repositories
+    // (tests/fixtures/observe/SOURCES.md). Each device-profile value below
+    // is one that really occurs in the capture, in the place named.
+    let dir = Path::new("tests/fixtures/observe/real/har-exports");
+    let cases: &[(&str, usize, &str, &[(&str, &str, &str)])] = &[
+        // Charles: JSON request bodies (postData with mimeType), base64 JSON responses.
+        (
+            "charles_har2case-demo-quickstart.har",
+            2,
+            r#"{"device_ids": "958a05393efef0ac7c0fb80a7eac45e24fd40c27"}"#,
+            &[("device_ids", "body:json:sign", "value:plain"), ("account_credentials", "body:json:password", "key")],
+        ),
+        // Chrome: the request's parsed cookies array, a query key given twice.
+        ("chrome_mswjs-localhost.har", 1, r#"{"user_id": "WZyHDuKmbu9P2XSoAAAQ"}"#, &[("user_id", "cookie:io", "value:plain")]),
+        // Firefox 47: log version 1.1, query strings, failed requests with status 0.
+        (
+            "firefox_harviewer-issue23-ff47-base64.har",
+            3,
+            r#"{"user_id": "bi1hfff2_0_f"}"#,
+            &[("user_id", "query:c0", "value:plain")],
+        ),
+        ("firefox_harviewer-issue49-ff47.har", 3, "{}", &[]),
+        // Chrome: base64 image responses (JPEG, SVG), Set-Cookie responses.
+        ("chrome_mswjs-response-binary.har", 1, "{}", &[]),
+        ("chrome_harviewer-issue62-svg-base64.har", 1, "{}", &[]),
+        ("chrome_mswjs-response-cookies.har", 1, "{}", &[]),
+    ];
+    for (file, requests, profile, want) in cases {
+        let device = DeviceProfile::from_json(profile, Path::new("device.json"), &ont().data_types).expect("profile");
+        let t = read_har(&dir.join(file), ont(), &FirstParty::default(), Some(&device)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert_eq!(t.contacts.len(), *requests, "{file}");
+        let flows = request_flows(&t);
+        for (dt, location, matched) in *want {
+            assert!(
+                flows.iter().any(|f| (f.0.as_str(), f.1.as_str(), f.2.as_str()) == (*dt, *location, *matched)),
+                "{file}: no {dt} at {location} ({matched}) in {flows:?}"
+            );
+        }
+        // Response bodies (base64 images, JSON) never count as data leaving the device.
+        assert!(flows.iter().all(|f| !f.1.starts_with("response")), "{file}: {flows:?}");
+    }
+}
