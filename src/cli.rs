@@ -46,7 +46,7 @@ enum Command {
     Eval(crate::train::cli::EvalArgs),
     /// Measure extraction speed and memory on the shipped policies.
     Bench(crate::train::cli::BenchArgs),
-    /// Choose the negation threshold on hand-adjudicated validation sentences.
+    /// Choose the decision thresholds on validation sentences (negation on hand-adjudicated labels).
     Tune(crate::train::cli::TuneArgs),
 }
 

@@ -199,6 +199,29 @@ fn eval_and_bench_run_on_the_shipped_data() {
         let r = h["recall"].as_f64().unwrap();
         assert!(r > 0.0 && r <= 1.0, "{h}");
     }
+    let groups = &v["opp115_heldout"]["groups_adjudicated"];
+    assert_eq!(groups["labelled"], 1509, "every held-out sentence has adjudicated data groups");
+    let support: u64 = groups["extractor"].as_array().unwrap().iter().map(|s| s["support"].as_u64().unwrap()).sum();
+    assert_eq!(groups["extractor"].as_array().unwrap().len(), 14);
+    assert!(support > groups["with_groups"].as_u64().unwrap(), "some sentences hold several groups: {support}");
+    for who in ["model_macro_f1", "extractor_macro_f1", "baseline_macro_f1"] {
+        let f = groups[who].as_f64().unwrap();
+        assert!(f > 0.0 && f < 1.0, "{who} {f}");
+    }
+
+    // The error listing names, for each sentence the model got wrong, what it missed and what it added.
+    let dir = temp_dir();
+    let errors = dir.path().join("errors.jsonl");
+    let out = candor(&["eval", "--negation-labels", "", "--group-labels", "", "--errors", errors.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("| model | dev |"), "{}", stdout(&out));
+    let listed: Vec<serde_json::Value> =
+        std::fs::read_to_string(&errors).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(!listed.is_empty() && listed.len() < 256);
+    for e in &listed {
+        let n = e["missed"].as_array().unwrap().len() + e["wrong"].as_array().unwrap().len();
+        assert!(n > 0 && ["dev", "test"].contains(&e["half"].as_str().unwrap()), "{e}");
+    }
     let out = candor(&["bench", "policies/fairemail-PRIVACY.md"]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8_lossy(&out.stdout);

@@ -73,9 +73,16 @@ pub struct EvalArgs {
     /// Hand-adjudicated negation labels of the held-out sentences ("" to skip).
     #[arg(long, default_value = super::eval::DEFAULT_NEGATION_LABELS)]
     negation_labels: String,
+    /// Hand-adjudicated data-group labels of the held-out sentences ("" to skip).
+    #[arg(long, default_value = super::eval::DEFAULT_GROUP_LABELS)]
+    group_labels: String,
     /// Output: md (table) or json.
     #[arg(long, default_value = "md")]
     format: String,
+    /// Write the model's per-sentence misses and wrong disclosures on the
+    /// app sentences to this JSONL file (error analysis).
+    #[arg(long)]
+    errors: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -88,7 +95,7 @@ pub struct TuneArgs {
     negation_labels: PathBuf,
     #[arg(long)]
     model: Option<PathBuf>,
-    /// Write the chosen threshold into the model's labels.json.
+    /// Write the chosen thresholds into the model's labels.json.
     #[arg(long)]
     write: bool,
 }
@@ -183,7 +190,9 @@ pub fn eval(a: EvalArgs) -> Result<u8> {
     let rules = RuleExtractor::new(ont);
     let negation: Option<Vec<super::eval::NegationLabel>> =
         if a.negation_labels.is_empty() { None } else { Some(read_jsonl(Path::new(&a.negation_labels))?) };
-    let report = evaluate(&classifier, &rules, ont, &examples, negation.as_deref())?;
+    let groups: Option<Vec<super::eval::GroupLabel>> =
+        if a.group_labels.is_empty() { None } else { Some(read_jsonl(Path::new(&a.group_labels))?) };
+    let report = evaluate(&classifier, &rules, ont, &examples, negation.as_deref(), groups.as_deref())?;
     let mut disclosures = Vec::new();
     if !a.app_sentences.is_empty() {
         let sentences = read_app_sentences(Path::new(&a.app_sentences))?;
@@ -192,6 +201,12 @@ pub fn eval(a: EvalArgs) -> Result<u8> {
             let part: Vec<&_> = sentences.iter().filter(|s| app_half(&s.app) == half).collect();
             disclosures.push(score_disclosures(&model, ont, &part, half)?);
             disclosures.push(score_disclosures(&rules, ont, &part, half)?);
+        }
+        if let Some(path) = &a.errors {
+            let errors: Vec<&super::disclosure::SentenceErrors> =
+                disclosures.iter().filter(|d| d.extractor == "model").flat_map(|d| &d.errors).collect();
+            write_jsonl(path, &errors)?;
+            eprintln!("wrote {} sentences with errors to {}", errors.len(), path.display());
         }
     }
     let text = if a.format == "json" {
@@ -206,15 +221,38 @@ pub fn eval(a: EvalArgs) -> Result<u8> {
     Ok(0)
 }
 
-/// `candor tune`: choose the negation head's threshold on validation
-/// sentences whose negation was adjudicated by hand.
+/// `candor tune`: choose every output's threshold on the validation
+/// sentences (as training does, with the minimum-support guard), and the
+/// negation head's on their hand-adjudicated negation labels.
 pub fn tune(a: TuneArgs) -> Result<u8> {
+    use crate::extract::model::labels::idx;
     let dir = model_dir(a.model.as_deref())?;
     let classifier = SentenceClassifier::load(&dir)?;
     let examples: Vec<super::dataset::Example> = read_jsonl(&a.data)?;
+    // Every other output: F1-best on the validation labels, as training
+    // chooses them (all sentences, no prefilter), 0.5 for labels with too
+    // few positives there.
+    let names = classifier.labels.names();
+    let texts: Vec<&str> = examples.iter().map(|e| e.text.as_str()).collect();
+    let probs = classifier.predict(&texts)?;
+    let mut thresholds = classifier.labels.thresholds.clone();
+    for (j, name) in names.iter().enumerate() {
+        if j == idx::NEGATED {
+            continue;
+        }
+        let p: Vec<f32> = probs.iter().map(|r| r.get(j).copied().unwrap_or(0.0)).collect();
+        let y: Vec<bool> = examples.iter().map(|e| e.labels.contains(name)).collect();
+        let t = super::metrics::tune_threshold(&p, &y);
+        if let Some(old) = thresholds.get_mut(j) {
+            if (*old - t).abs() > 1e-6 {
+                println!("{name}: threshold {old:.2} -> {t:.2} ({} validation positives)", y.iter().filter(|&&v| v).count());
+            }
+            *old = t;
+        }
+    }
     let labels: Vec<super::eval::NegationLabel> = read_jsonl(&a.negation_labels)?;
     let (table, best) = super::eval::negation_thresholds(&classifier, &examples, &labels)?;
-    let current = classifier.labels.thresholds.get(crate::extract::model::labels::idx::NEGATED).copied().unwrap_or(0.5);
+    let current = classifier.labels.thresholds.get(idx::NEGATED).copied().unwrap_or(0.5);
     println!("| threshold | P | R | F1 |\n|---:|---:|---:|---:|");
     for (t, score) in &table {
         println!("| {t:.2} | {:.3} | {:.3} | {:.3} |", score.precision, score.recall, score.f1);
@@ -224,7 +262,8 @@ pub fn tune(a: TuneArgs) -> Result<u8> {
     if a.write {
         let path = dir.join("labels.json");
         let mut space = crate::extract::model::labels::LabelSpace::load(&path)?;
-        if let Some(t) = space.thresholds.get_mut(crate::extract::model::labels::idx::NEGATED) {
+        space.thresholds = thresholds;
+        if let Some(t) = space.thresholds.get_mut(idx::NEGATED) {
             *t = best_threshold;
         }
         space.save(&path)?;

@@ -51,7 +51,7 @@ pub fn read_jsonl<T: serde::de::DeserializeOwned>(path: &Path) -> crate::Result<
 }
 
 /// Write examples as JSONL.
-pub fn write_jsonl(path: &Path, examples: &[Example]) -> crate::Result<()> {
+pub fn write_jsonl<T: serde::Serialize>(path: &Path, examples: &[T]) -> crate::Result<()> {
     let mut out = String::new();
     for e in examples {
         out.push_str(&serde_json::to_string(e).map_err(|e| crate::Error::Data(e.to_string()))?);

@@ -85,6 +85,27 @@ pub struct DisclosureScore {
     pub empty_sentences: usize,
     pub false_positive_sentences: usize,
     pub false_positive_rate: f64,
+    /// Sentences where the extractor missed a labelled disclosure or gave
+    /// one that matches no label (for error analysis; not serialized in
+    /// the score table).
+    #[serde(skip)]
+    pub errors: Vec<SentenceErrors>,
+}
+
+/// What an extractor got wrong on one labelled sentence.
+#[derive(Debug, Clone, Serialize)]
+pub struct SentenceErrors {
+    pub app: String,
+    pub half: String,
+    pub text: String,
+    /// Labelled disclosures no prediction stands for: `third|first data_type [negated]`.
+    pub missed: Vec<String>,
+    /// Predicted disclosures that stand for no label.
+    pub wrong: Vec<String>,
+}
+
+fn describe(k: &Key) -> String {
+    format!("{} {}{}", if k.0 { "third" } else { "first" }, k.1, if k.2 { " negated" } else { "" })
 }
 
 /// (third party?, data type, negated) of a disclosure.
@@ -137,6 +158,19 @@ pub fn score_disclosures(
         predicted.sort();
         predicted.dedup();
         let gold: Vec<Key> = sentence.disclosures.iter().map(gold_key).collect();
+        let missed: Vec<String> =
+            gold.iter().filter(|g| !predicted.iter().any(|p| matches(p, g, ont))).map(describe).collect();
+        let wrong: Vec<String> =
+            predicted.iter().filter(|p| !gold.iter().any(|g| matches(p, g, ont))).map(describe).collect();
+        if !missed.is_empty() || !wrong.is_empty() {
+            s.errors.push(SentenceErrors {
+                app: sentence.app.clone(),
+                half: half.to_string(),
+                text: sentence.text.clone(),
+                missed,
+                wrong,
+            });
+        }
         for negated in [false, true] {
             let g: Vec<&Key> = gold.iter().filter(|k| k.2 == negated).collect();
             let p: Vec<&Key> = predicted.iter().filter(|k| k.2 == negated).collect();

@@ -67,6 +67,39 @@ pub struct AdjudicatedNegation {
     pub general_baseline: LabelScore,
 }
 
+/// One held-out sentence whose data groups were labelled again by hand
+/// (`tests/fixtures/eval/opp115_heldout_groups.jsonl`): every sentence of
+/// the split, with the OPP-115 personal-information types of the practices
+/// it states, under the written guideline in `tests/fixtures/eval/SOURCES.md`.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct GroupLabel {
+    pub policy: String,
+    pub text: String,
+    /// Group names without the `group:` prefix (`contact`, `generic`, ...).
+    pub groups: Vec<String>,
+}
+
+/// The hand-adjudicated data-group labels of the held-out split.
+pub const DEFAULT_GROUP_LABELS: &str = "tests/fixtures/eval/opp115_heldout_groups.jsonl";
+
+/// Data groups scored against the hand-adjudicated labels.
+#[derive(Debug, Clone, Serialize)]
+pub struct AdjudicatedGroups {
+    /// Sentences labelled, and how many carry at least one group.
+    pub labelled: usize,
+    pub with_groups: usize,
+    /// (sentence, group) labels the OPP-115 projection lacks / has that the
+    /// adjudication lacks.
+    pub added_to_opp: usize,
+    pub removed_from_opp: usize,
+    pub model: Vec<LabelScore>,
+    pub extractor: Vec<LabelScore>,
+    pub baseline: Vec<LabelScore>,
+    pub model_macro_f1: f64,
+    pub extractor_macro_f1: f64,
+    pub baseline_macro_f1: f64,
+}
+
 /// Hand-adjudicated negation labels by (policy, sentence text).
 fn index_labels(labels: &[NegationLabel]) -> std::collections::HashMap<(&str, &str), &NegationLabel> {
     labels.iter().map(|l| ((l.policy.as_str(), l.text.as_str()), l)).collect()
@@ -128,6 +161,8 @@ pub struct EvalReport {
     pub summary: Summary,
     /// Negation against hand-adjudicated labels, when given.
     pub negation_adjudicated: Option<AdjudicatedNegation>,
+    /// Data groups against hand-adjudicated labels, when given.
+    pub groups_adjudicated: Option<AdjudicatedGroups>,
 }
 
 /// Label names the model predicts for one sentence.
@@ -221,6 +256,7 @@ pub fn evaluate(
     ont: &Ontologies,
     examples: &[Example],
     negation: Option<&[NegationLabel]>,
+    groups: Option<&[GroupLabel]>,
 ) -> crate::Result<EvalReport> {
     let space = &classifier.labels;
     let names = space.names();
@@ -289,18 +325,92 @@ pub fn evaluate(
             general_baseline: score(&base_pred, &general_only),
         }
     });
-    Ok(EvalReport { examples: examples.len(), policies: policies.len(), model, extractor, baseline, summary, negation_adjudicated })
+    let groups_adjudicated = match groups {
+        Some(labels) => Some(adjudicated_groups(labels, examples, &names, &gold, [&model_pred, &extractor_pred, &base_pred])?),
+        None => None,
+    };
+    Ok(EvalReport {
+        examples: examples.len(),
+        policies: policies.len(),
+        model,
+        extractor,
+        baseline,
+        summary,
+        negation_adjudicated,
+        groups_adjudicated,
+    })
 }
 
-/// The side-by-side table as Markdown.
-pub fn markdown_table(report: &EvalReport) -> String {
+/// Score the group labels of the three predictions (heads, extractor,
+/// baseline) against the hand-adjudicated groups; every example must have
+/// its adjudicated line.
+fn adjudicated_groups(
+    labels: &[GroupLabel],
+    examples: &[Example],
+    names: &[String],
+    gold: &[Vec<String>],
+    [model, extractor, baseline]: [&[Vec<String>]; 3],
+) -> crate::Result<AdjudicatedGroups> {
+    let by_text: std::collections::HashMap<(&str, &str), &GroupLabel> =
+        labels.iter().map(|l| ((l.policy.as_str(), l.text.as_str()), l)).collect();
+    let group_names: Vec<String> = names.iter().filter(|n| n.starts_with("group:")).cloned().collect();
+    let mut adjudicated = Vec::with_capacity(examples.len());
+    for e in examples {
+        let l = by_text.get(&(e.policy.as_str(), e.text.as_str())).ok_or_else(|| {
+            crate::Error::Data(format!("no adjudicated data groups for a sentence of {}: {:?}", e.policy, e.text))
+        })?;
+        let mut set = Vec::new();
+        for g in &l.groups {
+            let name = format!("group:{g}");
+            if !group_names.contains(&name) {
+                return Err(crate::Error::Data(format!("unknown data group {g:?} in the adjudicated labels of {}", e.policy)));
+            }
+            set.push(name);
+        }
+        adjudicated.push(set);
+    }
+    let only_groups = |v: &[String]| -> Vec<String> { v.iter().filter(|l| l.starts_with("group:")).cloned().collect() };
+    let (mut added, mut removed) = (0, 0);
+    for (a, g) in adjudicated.iter().zip(gold) {
+        let g = only_groups(g);
+        added += a.iter().filter(|l| !g.contains(l)).count();
+        removed += g.iter().filter(|l| !a.contains(l)).count();
+    }
+    let score = |pred: &[Vec<String>]| {
+        let p: Vec<Vec<String>> = pred.iter().map(|v| only_groups(v)).collect();
+        score_sets(&group_names, &adjudicated, &p)
+    };
+    let (model, extractor, baseline) = (score(model), score(extractor), score(baseline));
+    let all = |_: &str| true;
+    Ok(AdjudicatedGroups {
+        labelled: labels.len(),
+        with_groups: adjudicated.iter().filter(|a| !a.is_empty()).count(),
+        added_to_opp: added,
+        removed_from_opp: removed,
+        model_macro_f1: macro_f1(&model, all),
+        extractor_macro_f1: macro_f1(&extractor, all),
+        baseline_macro_f1: macro_f1(&baseline, all),
+        model,
+        extractor,
+        baseline,
+    })
+}
+
+/// One Markdown table row per label: heads, extractor and baseline side by side.
+fn side_by_side(model: &[LabelScore], extractor: &[LabelScore], baseline: &[LabelScore]) -> String {
     let mut out = String::from("| label | support | heads P | heads R | heads F1 | extractor P | extractor R | extractor F1 | baseline P | baseline R | baseline F1 |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-    for ((mo, ex), ba) in report.model.iter().zip(&report.extractor).zip(&report.baseline) {
+    for ((mo, ex), ba) in model.iter().zip(extractor).zip(baseline) {
         out.push_str(&format!(
             "| {} | {} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | **{:.3}** | {:.3} | {:.3} | {:.3} |\n",
             mo.label, mo.support, mo.precision, mo.recall, mo.f1, ex.precision, ex.recall, ex.f1, ba.precision, ba.recall, ba.f1
         ));
     }
+    out
+}
+
+/// The side-by-side table as Markdown.
+pub fn markdown_table(report: &EvalReport) -> String {
+    let mut out = side_by_side(&report.model, &report.extractor, &report.baseline);
     let s = &report.summary;
     out.push_str(&format!(
         "\nData-group macro-F1: heads {:.3}, extractor {:.3}, baseline {:.3}. Negation F1: heads {:.3}, extractor {:.3}, baseline {:.3}. Practice F1: heads {:.3}, extractor {:.3}, baseline {:.3}.\nPrefilter keeps {:.1}% of sentences and {:.1}% of gold practice sentences. {} sentences from {} held-out policies.\n",
@@ -333,6 +443,17 @@ pub fn markdown_table(report: &EvalReport) -> String {
                 sc.support, sc.precision, sc.recall, sc.f1, g.support, g.precision, g.recall, g.f1
             ));
         }
+    }
+    if let Some(g) = &report.groups_adjudicated {
+        out.push_str(&format!(
+            "\nData groups against hand-adjudicated labels (all {} held-out sentences labelled by hand, {} with a data group; {} labels added to and {} removed from the OPP-115 projection; tests/fixtures/eval/SOURCES.md):\n\n",
+            g.labelled, g.with_groups, g.added_to_opp, g.removed_from_opp
+        ));
+        out.push_str(&side_by_side(&g.model, &g.extractor, &g.baseline));
+        out.push_str(&format!(
+            "\nData-group macro-F1 against adjudicated labels: heads {:.3}, extractor {:.3}, baseline {:.3}.\n",
+            g.model_macro_f1, g.extractor_macro_f1, g.baseline_macro_f1
+        ));
     }
     out
 }

@@ -69,9 +69,16 @@ pub fn candidate_thresholds() -> impl Iterator<Item = f32> {
     (1..20).map(|k| k as f32 * 0.05)
 }
 
-/// The threshold in 0.05..0.95 with the best F1 (0.5 when there are no positives).
+/// Fewest positive examples a label needs in the tuning data before its
+/// threshold moves from 0.5: with one to four positives the F1-best cut is
+/// noise (one validation sentence of `social_media` once set 0.05, which
+/// then fired on app sentences about sign-in and photos).
+pub const MIN_TUNING_POSITIVES: usize = 5;
+
+/// The threshold in 0.05..0.95 with the best F1 (0.5 when there are fewer
+/// than [`MIN_TUNING_POSITIVES`] positives).
 pub fn tune_threshold(p: &[f32], y: &[bool]) -> f32 {
-    if !y.iter().any(|&v| v) {
+    if y.iter().filter(|&&v| v).count() < MIN_TUNING_POSITIVES {
         return 0.5;
     }
     let mut best = (0.5f32, f1_at(p, y, 0.5));
@@ -101,10 +108,19 @@ mod tests {
 
     #[test]
     fn threshold_tuning_finds_the_separating_cut() {
-        let p = [0.1, 0.2, 0.3, 0.35, 0.9];
-        let y = [false, false, true, true, true];
+        let p = [0.1, 0.2, 0.3, 0.35, 0.4, 0.42, 0.9];
+        let y = [false, false, true, true, true, true, true];
         let t = tune_threshold(&p, &y);
         assert!(t > 0.2 && t <= 0.3, "{t}");
         assert_eq!(f1_at(&p, &y, t), 1.0);
+    }
+
+    #[test]
+    fn too_few_positives_keep_the_default_threshold() {
+        let p = [0.01, 0.02, 0.06, 0.03, 0.04, 0.02];
+        let y = [false, false, true, false, false, true];
+        assert_eq!(tune_threshold(&p, &y), 0.5, "two positives say nothing about where to cut");
+        let y5 = [true; 5];
+        assert!(tune_threshold(&p[..5], &y5) < 0.5);
     }
 }
