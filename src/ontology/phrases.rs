@@ -71,7 +71,7 @@ impl PhraseMatcher {
         let mut cands: Vec<(usize, usize, usize)> = Vec::new();
         for m in ac.find_overlapping_iter(text) {
             let (s, mut e) = (m.start(), m.end());
-            if s > 0 && is_word_byte(bytes[s - 1]) {
+            if text[..s].chars().next_back().is_some_and(is_word_char) {
                 continue;
             }
             if let Some(form) = &self.exact[m.pattern().as_usize()] {
@@ -80,16 +80,16 @@ impl PhraseMatcher {
                 }
             }
             // Allow a plural ending: "s" or "es".
-            if e < bytes.len() && (bytes[e] == b's' || bytes[e] == b'S') && !(e + 1 < bytes.len() && is_word_byte(bytes[e + 1])) {
+            if e < bytes.len() && (bytes[e] == b's' || bytes[e] == b'S') && !word_at(text, e + 1) {
                 e += 1;
             } else if e + 1 < bytes.len()
                 && bytes[e].eq_ignore_ascii_case(&b'e')
                 && bytes[e + 1].eq_ignore_ascii_case(&b's')
-                && !(e + 2 < bytes.len() && is_word_byte(bytes[e + 2]))
+                && !word_at(text, e + 2)
             {
                 e += 2;
             }
-            if e < bytes.len() && is_word_byte(bytes[e]) {
+            if word_at(text, e) {
                 continue;
             }
             cands.push((s, e, m.pattern().as_usize()));
@@ -107,9 +107,17 @@ impl PhraseMatcher {
     }
 }
 
-/// Bytes that continue a word (ASCII alphanumerics, and any non-ASCII byte).
-fn is_word_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+/// Characters that continue a word: letters and digits of any script and
+/// `_`. Punctuation, including typographic quotes and dashes ("“cookies”",
+/// "device ID’s"), ends one.
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+/// Does a word character start at byte `i` of `text` (a char boundary or
+/// the end)?
+fn word_at(text: &str, i: usize) -> bool {
+    text.get(i..).and_then(|t| t.chars().next()).is_some_and(is_word_char)
 }
 
 #[cfg(test)]
@@ -137,5 +145,15 @@ mod tests {
         assert_eq!(ids("We use Adjust and GOOGLE."), vec!["adjust", "google"]);
         assert!(ids("You can adjust your settings.").is_empty());
         assert!(ids("ADJUST").is_empty());
+    }
+
+    #[test]
+    fn typographic_punctuation_ends_a_word_but_letters_of_any_script_do_not() {
+        let m = PhraseMatcher::new(vec![("cookies".into(), "cookies".into()), ("device id".into(), "device_ids".into())]).unwrap();
+        let ids = |t: &str| m.find(t).into_iter().map(|f| f.id).collect::<Vec<_>>();
+        assert_eq!(ids("This Service does not use these \u{201c}cookies\u{201d} explicitly."), vec!["cookies"]);
+        assert_eq!(ids("your device ID\u{2019}s value \u{2014}cookies\u{2014}"), vec!["device_ids", "cookies"]);
+        assert!(ids("cookies\u{e9} and \u{e9}cookies").is_empty(), "accented letters continue a word");
+        assert!(ids("\u{6536}\u{96c6}cookies\u{6570}\u{636e}").is_empty(), "so do CJK characters");
     }
 }
