@@ -90,7 +90,7 @@ fn data_types(sentence: &Sentence, probs: &[f32], labels: &LabelSpace, ont: &Ont
     let mut covered = vec![false; labels.groups.len()];
     for m in dt.find_phrases(&sentence.text) {
         for (g, group) in labels.groups.iter().enumerate() {
-            if dt.subsumes(&group.data_type, &m.id) {
+            if group.covers(dt, &m.id) {
                 covered[g] = true;
             }
         }

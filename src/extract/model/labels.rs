@@ -25,14 +25,34 @@ pub mod idx {
 pub struct DataGroup {
     /// Label name, e.g. `contact`.
     pub name: String,
-    /// The candor data-type id the group stands for, e.g. `contact_info`.
+    /// The candor data-type id the group stands for, e.g. `contact_info`:
+    /// what a predicted group with no data phrase in the sentence yields.
     pub data_type: String,
+    /// Further subtrees the group covers where the OPP-115 scheme and the
+    /// ontology's tree differ: OPP-115's "User profile" includes content
+    /// the user uploads or posts, which the ontology files under
+    /// `user_content`, not under `account_info`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<String>,
 }
 
-/// The most specific of `groups` whose data type subsumes data type `id`
-/// (the group a data type is labelled with), if any.
+impl DataGroup {
+    /// The most specific of the group's roots (its data type and `also`)
+    /// above data type `id`, with its depth in the tree.
+    fn covering_depth(&self, dt: &crate::ontology::DataTypeOntology, id: &str) -> Option<usize> {
+        std::iter::once(&self.data_type).chain(&self.also).filter(|root| dt.subsumes(root, id)).map(|root| dt.depth(root)).max()
+    }
+
+    /// Does the group cover data type `id`?
+    pub fn covers(&self, dt: &crate::ontology::DataTypeOntology, id: &str) -> bool {
+        self.covering_depth(dt, id).is_some()
+    }
+}
+
+/// The group a data type is labelled with: of the `groups` that cover data
+/// type `id`, the one whose covering root is the most specific, if any.
 pub fn group_of<'g>(groups: &'g [DataGroup], dt: &crate::ontology::DataTypeOntology, id: &str) -> Option<&'g DataGroup> {
-    groups.iter().filter(|g| dt.subsumes(&g.data_type, id)).max_by_key(|g| dt.depth(&g.data_type))
+    groups.iter().filter_map(|g| g.covering_depth(dt, id).map(|d| (g, d))).max_by_key(|(_, d)| *d).map(|(g, _)| g)
 }
 
 /// The label map shipped with the model.
@@ -95,25 +115,61 @@ impl LabelSpace {
 }
 
 /// The OPP-115 personal-information types the model predicts, with the
-/// candor data type each stands for.
+/// candor data type each stands for (and the further subtrees it covers).
 pub fn default_groups() -> Vec<DataGroup> {
     [
-        ("contact", "contact_info"),
-        ("location", "location"),
-        ("computer_info", "device_info"),
-        ("cookies_tracking", "cookies"),
-        ("ip_device_ids", "identifiers"),
-        ("demographic", "demographics"),
-        ("financial", "financial_info"),
-        ("health", "health_info"),
-        ("personal_identifier", "government_id"),
-        ("social_media", "social_media_info"),
-        ("survey", "user_content"),
-        ("online_activity", "usage_data"),
-        ("user_profile", "account_info"),
-        ("generic", "personal_info"),
+        ("contact", "contact_info", &[][..]),
+        ("location", "location", &[]),
+        ("computer_info", "device_info", &[]),
+        ("cookies_tracking", "cookies", &[]),
+        ("ip_device_ids", "identifiers", &[]),
+        ("demographic", "demographics", &[]),
+        ("financial", "financial_info", &[]),
+        // OPP-115: "health conditions, ... health monitoring data, e.g.
+        // heart rate, step count, activity level".
+        ("health", "health_fitness", &[]),
+        ("personal_identifier", "government_id", &[]),
+        ("social_media", "social_media_info", &[]),
+        ("survey", "survey_responses", &[]),
+        ("online_activity", "usage_data", &[]),
+        ("user_profile", "account_info", &["user_content"]),
+        ("generic", "personal_info", &[]),
     ]
     .into_iter()
-    .map(|(n, d)| DataGroup { name: n.to_string(), data_type: d.to_string() })
+    .map(|(n, d, also)| DataGroup {
+        name: n.to_string(),
+        data_type: d.to_string(),
+        also: also.iter().map(|s| s.to_string()).collect(),
+    })
     .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_types_fall_in_the_opp115_group_that_describes_them() {
+        let dt = &crate::ontology::shipped().unwrap().data_types;
+        let groups = default_groups();
+        for g in &groups {
+            for root in std::iter::once(&g.data_type).chain(&g.also) {
+                assert!(dt.contains(root), "group {} names unknown type {root}", g.name);
+            }
+        }
+        let group = |id: &str| group_of(&groups, dt, id).map(|g| g.name.as_str());
+        // The most specific covering root wins: survey answers are user
+        // content, but the survey group's own type is more specific.
+        assert_eq!(group("survey_responses"), Some("survey"));
+        assert_eq!(group("photos_videos"), Some("user_profile"), "uploaded content is OPP-115 'User profile'");
+        assert_eq!(group("account_credentials"), Some("user_profile"));
+        assert_eq!(group("fitness_info"), Some("health"), "step count, activity level");
+        assert_eq!(group("health_info"), Some("health"));
+        assert_eq!(group("ssn"), Some("personal_identifier"));
+        assert_eq!(group("advertising_id"), Some("ip_device_ids"));
+        assert_eq!(group("email_address"), Some("contact"));
+        assert_eq!(group("personal_info"), Some("generic"));
+        let survey = groups.iter().find(|g| g.name == "survey").unwrap();
+        assert!(survey.covers(dt, "survey_responses") && !survey.covers(dt, "photos_videos"));
+    }
 }
