@@ -218,7 +218,7 @@ fn prepared_policies_are_read_together_and_extract_the_same() {
 }
 
 #[test]
-fn the_extractor_version_changes_with_the_thresholds() {
+fn the_extractor_version_changes_with_the_thresholds_and_the_ontology() {
     // Cached practices are keyed by the extractor version: a threshold
     // changed by `candor tune` must not reuse practices decoded before.
     let ont = candor::ontology::shipped().unwrap();
@@ -236,4 +236,16 @@ fn the_extractor_version_changes_with_the_thresholds() {
     assert_ne!(shipped, tuned);
     let name = labels["version"].as_str().unwrap();
     assert!(shipped.starts_with(&format!("model:{name}+")) && tuned.starts_with(&format!("model:{name}+")), "{shipped} {tuned}");
+    // One more data-type phrase changes what sentences are read as naming,
+    // so it changes the version too (for the rule baseline as well).
+    use candor::ontology::{DataTypeOntology, EntityOntology, Ontologies, DATA_TYPES_JSON, ENTITIES_JSON, PERMISSIONS_JSON};
+    let edited = DATA_TYPES_JSON.replacen("\"ip number\"", "\"ip number\", \"net address\"", 1);
+    assert_ne!(edited, DATA_TYPES_JSON);
+    let other: &'static Ontologies = Box::leak(Box::new(Ontologies {
+        data_types: DataTypeOntology::from_json(&edited, PERMISSIONS_JSON).unwrap(),
+        entities: EntityOntology::from_json(ENTITIES_JSON).unwrap(),
+    }));
+    assert_ne!(ModelExtractor::load(&model_dir(), other).unwrap().version(), shipped);
+    use candor::extract::rules::RuleExtractor;
+    assert_ne!(RuleExtractor::new(other).version(), RuleExtractor::new(ont).version());
 }

@@ -202,15 +202,19 @@ impl RuleExtractor {
     }
 }
 
+/// A short digest of the shipped rule tables (the rule extractor's cue
+/// words and the model's prefilter both read them).
+pub fn rules_digest() -> String {
+    crate::ontology::short_digest(&[RULES_JSON])
+}
+
 impl Extractor for RuleExtractor {
     fn name(&self) -> &str {
         "rules"
     }
 
     fn version(&self) -> String {
-        use sha2::{Digest, Sha256};
-        let h = Sha256::digest(RULES_JSON.as_bytes());
-        format!("rules:{:02x}{:02x}{:02x}{:02x}", h[0], h[1], h[2], h[3])
+        format!("rules:{}+o{}", rules_digest(), self.ontologies.digest())
     }
 
     fn extract(&self, doc: &PolicyDocument) -> crate::Result<Vec<Practice>> {

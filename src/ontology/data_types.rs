@@ -55,9 +55,18 @@ pub struct DataTypeOntology {
     by_traffic_key: HashMap<String, usize>,
     permissions: HashMap<String, PermissionInfo>,
     matcher: PhraseMatcher,
+    /// Digest of the source JSON (see [`DataTypeOntology::digest`]).
+    digest: String,
 }
 
 impl DataTypeOntology {
+    /// A short digest of the files this ontology was read from: part of the
+    /// extractors' versions, so practices cached under other phrases are
+    /// not reused.
+    pub fn digest(&self) -> &str {
+        &self.digest
+    }
+
     /// Parse and check the data-type file and the permission table.
     pub fn from_json(types_json: &str, permissions_json: &str) -> crate::Result<Self> {
         let file: DataTypesFile = serde_json::from_str(types_json)
@@ -70,6 +79,10 @@ impl DataTypeOntology {
     /// Build from parsed parts, checking ids are unique, parents exist and
     /// the tree has no cycle.
     pub fn build(types: Vec<DataType>, permissions: Vec<PermissionInfo>) -> crate::Result<Self> {
+        let digest = super::short_digest(&[
+            &serde_json::to_string(&types).unwrap_or_default(),
+            &serde_json::to_string(&permissions).unwrap_or_default(),
+        ]);
         let mut by_id = HashMap::new();
         for (i, t) in types.iter().enumerate() {
             if by_id.insert(t.id.clone(), i).is_some() {
@@ -110,7 +123,7 @@ impl DataTypeOntology {
         }
         let matcher = PhraseMatcher::new(phrases)?;
         let permissions = permissions.into_iter().map(|p| (p.name.clone(), p)).collect();
-        Ok(DataTypeOntology { types, by_id, by_permission, by_traffic_key, permissions, matcher })
+        Ok(DataTypeOntology { types, by_id, by_permission, by_traffic_key, permissions, matcher, digest })
     }
 
     /// All data types in file order.

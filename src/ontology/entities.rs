@@ -51,12 +51,20 @@ pub struct EntityOntology {
     org_by_id: HashMap<String, usize>,
     org_by_domain: HashMap<String, usize>,
     matcher: PhraseMatcher,
+    /// Digest of the source JSON (see [`EntityOntology::digest`]).
+    digest: String,
 }
 
 /// Prefix of phrase-match ids that name a category (the rest name organizations).
 const CATEGORY_PREFIX: &str = "category:";
 
 impl EntityOntology {
+    /// A short digest of the file this ontology was read from (part of the
+    /// extractors' versions).
+    pub fn digest(&self) -> &str {
+        &self.digest
+    }
+
     /// Parse and check the entity file.
     pub fn from_json(json: &str) -> crate::Result<Self> {
         let file: EntitiesFile =
@@ -66,6 +74,10 @@ impl EntityOntology {
 
     /// Build from parsed parts, checking ids, parents and category references.
     pub fn build(categories: Vec<EntityCategory>, organizations: Vec<Organization>) -> crate::Result<Self> {
+        let digest = super::short_digest(&[
+            &serde_json::to_string(&categories).unwrap_or_default(),
+            &serde_json::to_string(&organizations).unwrap_or_default(),
+        ]);
         let mut category_by_id = HashMap::new();
         for (i, c) in categories.iter().enumerate() {
             if category_by_id.insert(c.id.clone(), i).is_some() {
@@ -120,7 +132,7 @@ impl EntityOntology {
             }
         }
         let matcher = PhraseMatcher::new(phrases)?;
-        Ok(EntityOntology { categories, organizations, category_by_id, org_by_id, org_by_domain, matcher })
+        Ok(EntityOntology { categories, organizations, category_by_id, org_by_id, org_by_domain, matcher, digest })
     }
 
     /// All categories in file order.

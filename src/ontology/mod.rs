@@ -35,6 +35,25 @@ impl Ontologies {
     }
 }
 
+impl Ontologies {
+    /// A short digest of both ontologies' source files: anything that can
+    /// change which data types and recipients a sentence is read as naming.
+    pub fn digest(&self) -> String {
+        short_digest(&[self.data_types.digest(), self.entities.digest()])
+    }
+}
+
+/// First 4 bytes of the SHA-256 of `parts` (each length-prefixed), in hex.
+pub(crate) fn short_digest(parts: &[&str]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update((p.len() as u64).to_le_bytes());
+        h.update(p.as_bytes());
+    }
+    h.finalize()[..4].iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// The shipped ontologies, parsed on first use.
 pub fn shipped() -> crate::Result<&'static Ontologies> {
     use std::sync::OnceLock;

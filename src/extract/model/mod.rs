@@ -256,8 +256,10 @@ impl Extractor for ModelExtractor {
     }
 
     /// The model's version, a digest of its decision thresholds (which
-    /// `candor tune` may change without retraining) and the decoding rules'
-    /// revision: anything that changes the practices of a sentence.
+    /// `candor tune` may change without retraining), the decoding rules'
+    /// revision, the prefilter's rule tables and the ontologies (whose
+    /// phrases give the data types and recipients): anything that changes
+    /// the practices of a sentence.
     fn version(&self) -> String {
         use sha2::{Digest, Sha256};
         let mut h = Sha256::new();
@@ -266,13 +268,15 @@ impl Extractor for ModelExtractor {
         }
         let h = h.finalize();
         format!(
-            "model:{}+t{:02x}{:02x}{:02x}{:02x}+d{}",
+            "model:{}+t{:02x}{:02x}{:02x}{:02x}+d{}+r{}+o{}",
             self.classifier.labels.version,
             h[0],
             h[1],
             h[2],
             h[3],
-            decode::REVISION
+            decode::REVISION,
+            crate::extract::rules::rules_digest(),
+            self.ontologies.digest()
         )
     }
 
