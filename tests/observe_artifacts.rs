@@ -1583,3 +1583,50 @@ fn real_browser_and_proxy_exports_are_read() {
         assert!(flows.iter().all(|f| !f.1.starts_with("response")), "{file}: {flows:?}");
     }
 }
+
+/// An `XmlAttribute` whose value is only a compiled reference (as in a
+/// bundle converted from an APK): `name`, namespace `ns`, `Item { ref { id } }`.
+fn pb_ref_attr(ns: &str, name: &str, id: u32) -> Vec<u8> {
+    let mut r = pb_key(2, 0);
+    pb_push_varint(&mut r, u64::from(id));
+    let mut a = pb_len(1, ns.as_bytes());
+    a.extend(pb_len(2, name.as_bytes()));
+    a.extend(pb_len(6, &pb_len(1, &r)));
+    a
+}
+
+#[test]
+fn bundle_string_resources_are_resolved_from_resources_pb() {
+    use candor::observe::protoxml::resolve_string_pb;
+    // The real APK's resource table in aapt2's protobuf form: string type 8,
+    // entry 0 is app_name, entry 1 a string translated into 80 languages.
+    let table = std::fs::read(format!("{APPIUM}/resources.pb")).expect("resources.pb");
+    assert_eq!(resolve_string_pb(&table, 0x7f08_0000).unwrap().as_deref(), Some("Appium Settings"));
+    assert_eq!(resolve_string_pb(&table, 0x7f08_0001).unwrap().as_deref(), Some("Enable"), "the default configuration wins");
+    assert_eq!(resolve_string_pb(&table, 0x7f08_ffff).unwrap(), None);
+    assert_eq!(resolve_string_pb(&table, 0x0108_0000).unwrap(), None, "another package");
+    let mut rng = Lcg(29);
+    for _ in 0..300 {
+        let _ = resolve_string_pb(&rng.corrupt(&table, 4), 0x7f08_0000);
+    }
+
+    // A base manifest whose versionName is only a reference to @string/app_name.
+    let mut el = pb_len(3, b"manifest");
+    let mut package = pb_len(2, b"package");
+    package.extend(pb_len(3, b"io.appium.settings"));
+    el.extend(pb_len(4, &package));
+    el.extend(pb_len(4, &pb_ref_attr(ANDROID, "versionName", 0x7f08_0000)));
+    let manifest = pb_len(1, &el);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bundle = |with_table: bool| {
+        let mut entries = vec![entry("BundleConfig.pb", b""), entry("base/manifest/AndroidManifest.xml", &manifest)];
+        if with_table {
+            entries.push(entry("base/resources.pb", &table));
+        }
+        build_zip(&entries)
+    };
+    let c = read_apk(&write(dir.path(), "res.aab", &bundle(true)), ont()).expect("reads");
+    assert_eq!(c.info.version_name.as_deref(), Some("Appium Settings"));
+    let c = read_apk(&write(dir.path(), "nores.aab", &bundle(false)), ont()).expect("reads");
+    assert_eq!(c.info.version_name.as_deref(), Some("@0x7f080000"), "without a table the reference stays visible");
+}

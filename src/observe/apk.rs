@@ -121,6 +121,7 @@ fn read_bundle<R: Read + Seek>(zip: &mut ZipArchive<R>, path: &Path, label: &str
         let events = super::protoxml::parse_proto_xml(&bytes, Path::new(&manifest_label))?;
         let (info, permissions, features) = manifest_from_events(&events, Path::new(&manifest_label), &ont.data_types)?;
         let mut c = ApkContents { info, permissions, features, ..ApkContents::default() };
+        resolve_version_name(zip, &mut c.info, &format!("{module}/resources.pb"), super::protoxml::resolve_string_pb)?;
         scan_dex(zip, &format!("{module}/dex/"), label, ont, &mut c)?;
         let is_base = if has_base { module == "base" } else { looks_like_base(&merged, &c) };
         merge_split(&mut merged, c, label, is_base);
@@ -138,19 +139,30 @@ fn read_apk_from<R: Read + Seek>(zip: &mut ZipArchive<R>, path: &Path, label: &s
         parse_binary_manifest(&manifest, Path::new(&manifest_label), &ont.data_types)?;
     let mut contents =
         ApkContents { info: AppInfo { file: label.to_string(), ..info }, permissions, features, ..ApkContents::default() };
-    // A version name given as a string resource (`@0x7f0e0001`) is looked up
-    // in resources.arsc, as aapt does; a table that cannot be read leaves
-    // the reference as it is rather than losing the APK's other results.
-    let reference = |v: &Option<String>| v.as_deref().and_then(|v| v.strip_prefix("@0x")).and_then(|h| u32::from_str_radix(h, 16).ok());
-    if let Some(id) = reference(&contents.info.version_name) {
-        if let Some(table) = zip.read_named("resources.arsc")? {
-            if let Ok(Some(name)) = super::arsc::resolve_string(&table, id) {
-                contents.info.version_name = Some(name);
-            }
-        }
-    }
+    resolve_version_name(zip, &mut contents.info, "resources.arsc", super::arsc::resolve_string)?;
     scan_dex(zip, "", label, ont, &mut contents)?;
     Ok(contents)
+}
+
+/// A version name given as a string resource (`@0x7f0e0001`) is looked up
+/// in the resource table `table` (an APK's `resources.arsc`, a bundle
+/// module's `resources.pb`) with `lookup`, as aapt does; a table that
+/// cannot be read leaves the reference as it is rather than losing the
+/// app's other results.
+fn resolve_version_name<R: Read + Seek>(
+    zip: &mut ZipArchive<R>,
+    info: &mut AppInfo,
+    table: &str,
+    lookup: fn(&[u8], u32) -> std::result::Result<Option<String>, String>,
+) -> Result<()> {
+    let id = info.version_name.as_deref().and_then(|v| v.strip_prefix("@0x")).and_then(|h| u32::from_str_radix(h, 16).ok());
+    let Some(id) = id else { return Ok(()) };
+    if let Some(bytes) = zip.read_named(table)? {
+        if let Ok(Some(name)) = lookup(&bytes, id) {
+            info.version_name = Some(name);
+        }
+    }
+    Ok(())
 }
 
 /// Scan the DEX files directly under `folder` (`""` in an APK, `base/dex/`

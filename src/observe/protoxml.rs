@@ -16,6 +16,21 @@
 //!                uint32 int_hexadecimal_value = 7; bool boolean_value = 8; ... }
 //! ```
 //!
+//! String resources referenced from the manifest (a version name given as
+//! `@string/...`) are looked up in the bundle's `resources.pb`, the same
+//! file's `ResourceTable`:
+//!
+//! ```text
+//! ResourceTable { repeated Package package = 2; }
+//! Package       { PackageId package_id = 1; string package_name = 2; repeated Type type = 3; }
+//! Type          { TypeId type_id = 1; string name = 2; repeated Entry entry = 3; }
+//! Entry         { EntryId entry_id = 1; string name = 2; repeated ConfigValue config_value = 6; }
+//! ConfigValue   { Configuration config = 1; Value value = 2; }
+//! Value         { Item item = 4; ... }
+//! Item          { Reference ref = 1; String str = 2; RawString raw_str = 3; StyledString styled_str = 4; ... }
+//! PackageId, TypeId, EntryId { uint32 id = 1; }   String, RawString, StyledString { string value = 1; }
+//! ```
+//!
 //! Every other field is skipped by its wire type. The output is the same
 //! event stream the binary-XML reader gives ([`super::axml::AxEvent`]), so
 //! APKs and bundles share one manifest interpreter. Lengths are checked
@@ -217,4 +232,132 @@ fn item(buf: &[u8]) -> std::result::Result<Option<AxValue>, String> {
         }
     }
     Ok(out)
+}
+
+/// References followed before a string resource lookup gives up.
+const MAX_REFERENCE_HOPS: usize = 8;
+
+/// The value of string resource `id` (`0xPPTTEEEE`) in a protobuf
+/// `ResourceTable` (`resources.pb`): the default configuration's value
+/// (the one with an empty `Configuration`), else the first; references to
+/// other resources are followed. `Ok(None)` when the table has no such
+/// string.
+pub fn resolve_string_pb(table: &[u8], id: u32) -> std::result::Result<Option<String>, String> {
+    let mut id = id;
+    for _ in 0..MAX_REFERENCE_HOPS {
+        match entry_item(table, id)? {
+            Some(TableItem::Text(t)) => return Ok(Some(t)),
+            Some(TableItem::Reference(next)) => id = next,
+            None => return Ok(None),
+        }
+    }
+    Err(format!("resource 0x{id:08x}: more than {MAX_REFERENCE_HOPS} references in a row"))
+}
+
+/// A resource value as far as string lookup needs it.
+enum TableItem {
+    Text(String),
+    Reference(u32),
+}
+
+/// The `uint32 id = 1` of a `PackageId`, `TypeId` or `EntryId` (0 when unset).
+fn id_of(buf: &[u8]) -> std::result::Result<u32, String> {
+    let mut f = Fields::new(buf);
+    let mut id = 0;
+    while let Some((n, v)) = f.next_field()? {
+        if let (1, Field::Varint(v)) = (n, v) {
+            id = v as u32;
+        }
+    }
+    Ok(id)
+}
+
+/// The messages in field `number` of `buf` whose id message (field 1) is `want`.
+fn children_with_id<'a>(buf: &'a [u8], number: u64, want: u32) -> std::result::Result<Vec<&'a [u8]>, String> {
+    let mut out = Vec::new();
+    let mut f = Fields::new(buf);
+    while let Some((n, v)) = f.next_field()? {
+        if let (true, Field::Bytes(child)) = (n == number, v) {
+            let mut g = Fields::new(child);
+            let mut id = 0;
+            while let Some((m, w)) = g.next_field()? {
+                if let (1, Field::Bytes(b)) = (m, w) {
+                    id = id_of(b)?;
+                }
+            }
+            if id == want {
+                out.push(child);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The item of resource `id` in the table, in its default configuration.
+fn entry_item(table: &[u8], id: u32) -> std::result::Result<Option<TableItem>, String> {
+    let (package, type_id, entry_id) = (id >> 24, (id >> 16) & 0xff, id & 0xffff);
+    for p in children_with_id(table, 2, package)? {
+        for t in children_with_id(p, 3, type_id)? {
+            for e in children_with_id(t, 3, entry_id)? {
+                let mut chosen: Option<&[u8]> = None;
+                let mut f = Fields::new(e);
+                while let Some((n, v)) = f.next_field()? {
+                    if let (6, Field::Bytes(cv)) = (n, v) {
+                        let (mut config, mut value) = (&[][..], None);
+                        let mut g = Fields::new(cv);
+                        while let Some((m, w)) = g.next_field()? {
+                            match (m, w) {
+                                (1, Field::Bytes(b)) => config = b,
+                                (2, Field::Bytes(b)) => value = Some(b),
+                                _ => {}
+                            }
+                        }
+                        if let Some(value) = value {
+                            if config.is_empty() {
+                                chosen = Some(value);
+                                break;
+                            }
+                            chosen = chosen.or(Some(value));
+                        }
+                    }
+                }
+                if let Some(value) = chosen {
+                    return value_item(value);
+                }
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// The string or reference a `Value` holds (its `Item`), if any.
+fn value_item(value: &[u8]) -> std::result::Result<Option<TableItem>, String> {
+    let mut f = Fields::new(value);
+    while let Some((n, v)) = f.next_field()? {
+        let (4, Field::Bytes(item)) = (n, v) else { continue };
+        let mut g = Fields::new(item);
+        while let Some((m, w)) = g.next_field()? {
+            match (m, w) {
+                (1, Field::Bytes(r)) => {
+                    let mut h = Fields::new(r);
+                    while let Some((k, x)) = h.next_field()? {
+                        if let (2, Field::Varint(id)) = (k, x) {
+                            return Ok(Some(TableItem::Reference(id as u32)));
+                        }
+                    }
+                }
+                (2..=4, Field::Bytes(s)) => {
+                    let mut h = Fields::new(s);
+                    while let Some((k, x)) = h.next_field()? {
+                        if let (1, Field::Bytes(t)) = (k, x) {
+                            return Ok(Some(TableItem::Text(text(t)?)));
+                        }
+                    }
+                    return Ok(Some(TableItem::Text(String::new())));
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(None)
 }
