@@ -52,6 +52,10 @@ pub struct TrainArgs {
     /// Hand-labelled app-policy sentences (disclosure JSONL) added to training.
     #[arg(long)]
     app_train: Option<PathBuf>,
+    /// How many times the --app-train sentences are added (weighting the
+    /// app-policy domain against OPP-115's 6,945 website sentences).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10))]
+    app_repeat: u32,
     /// Synthetic template sentences added to training (0 for none).
     #[arg(long, default_value_t = 0)]
     synthetic: usize,
@@ -151,8 +155,15 @@ pub fn train(a: TrainArgs) -> Result<u8> {
         let ont = crate::ontology::shipped()?;
         let sentences = super::disclosure::read_app_sentences(path)?;
         let app = super::dataset::examples_from_disclosures(&sentences, ont, &crate::extract::model::labels::default_groups());
-        eprintln!("adding {} hand-labelled app-policy sentences from {} to training", app.len(), path.display());
-        tr.extend(app);
+        eprintln!(
+            "adding {} hand-labelled app-policy sentences from {} to training ({} times)",
+            app.len(),
+            path.display(),
+            a.app_repeat
+        );
+        for _ in 0..a.app_repeat {
+            tr.extend(app.iter().cloned());
+        }
     }
     write_jsonl(&a.eval_out, &te)?;
     eprintln!("wrote held-out test set to {}", a.eval_out.display());
