@@ -718,9 +718,16 @@ impl ValueMatcher {
         let automaton = if patterns.is_empty() {
             None
         } else {
+            // A full DFA and no prefilter: the crate's rare-byte prefilter
+            // picks bytes of the encoded values (hex digits, base64 letters)
+            // that are common in real bodies, and then stops at nearly
+            // every byte. With the sample app's advertising ID that made a
+            // 69 MB capture take 1.31 s instead of 0.45 s.
             AhoCorasickBuilder::new()
                 .ascii_case_insensitive(true)
                 .match_kind(MatchKind::Standard)
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                .prefilter(false)
                 .build(&patterns)
                 .ok()
         };
@@ -735,9 +742,8 @@ impl ValueMatcher {
     /// Data types whose values occur in `hay` as whole tokens, with the encoding seen.
     fn find(&self, hay: &str) -> Vec<(&str, Encoding)> {
         let Some(ac) = &self.automaton else { return Vec::new() };
-        // Most texts hold no value at all: a plain search (which can skip
-        // ahead with the automaton's prefilter) rules them out before the
-        // overlapping search that finds every match.
+        // Most texts hold no value at all: a plain search rules them out
+        // before the overlapping search that finds every match.
         if !ac.is_match(hay) {
             return Vec::new();
         }
