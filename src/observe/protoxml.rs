@@ -273,7 +273,7 @@ fn id_of(buf: &[u8]) -> std::result::Result<u32, String> {
 }
 
 /// The messages in field `number` of `buf` whose id message (field 1) is `want`.
-fn children_with_id<'a>(buf: &'a [u8], number: u64, want: u32) -> std::result::Result<Vec<&'a [u8]>, String> {
+fn children_with_id(buf: &[u8], number: u64, want: u32) -> std::result::Result<Vec<&[u8]>, String> {
     let mut out = Vec::new();
     let mut f = Fields::new(buf);
     while let Some((n, v)) = f.next_field()? {
