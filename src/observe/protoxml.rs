@@ -208,11 +208,8 @@ fn item(buf: &[u8]) -> std::result::Result<Option<AxValue>, String> {
     while let Some((number, field)) = fields.next_field()? {
         match (number, field) {
             (1, Field::Bytes(b)) => {
-                let mut r = Fields::new(b);
-                while let Some((n, f)) = r.next_field()? {
-                    if let (2, Field::Varint(id)) = (n, f) {
-                        out = Some(AxValue::Reference(id as u32));
-                    }
+                if let Some(id) = varint_field(b, 2)? {
+                    out = Some(AxValue::Reference(id as u32));
                 }
             }
             (7, Field::Bytes(b)) => {
@@ -260,16 +257,33 @@ enum TableItem {
     Reference(u32),
 }
 
-/// The `uint32 id = 1` of a `PackageId`, `TypeId` or `EntryId` (0 when unset).
-fn id_of(buf: &[u8]) -> std::result::Result<u32, String> {
+/// The last value of varint field `number` in message `buf`, if any.
+fn varint_field(buf: &[u8], number: u64) -> std::result::Result<Option<u64>, String> {
     let mut f = Fields::new(buf);
-    let mut id = 0;
+    let mut out = None;
     while let Some((n, v)) = f.next_field()? {
-        if let (1, Field::Varint(v)) = (n, v) {
-            id = v as u32;
+        if let (true, Field::Varint(v)) = (n == number, v) {
+            out = Some(v);
         }
     }
-    Ok(id)
+    Ok(out)
+}
+
+/// The last value of length-delimited field `number` in message `buf`, if any.
+fn bytes_field(buf: &[u8], number: u64) -> std::result::Result<Option<&[u8]>, String> {
+    let mut f = Fields::new(buf);
+    let mut out = None;
+    while let Some((n, v)) = f.next_field()? {
+        if let (true, Field::Bytes(b)) = (n == number, v) {
+            out = Some(b);
+        }
+    }
+    Ok(out)
+}
+
+/// The `uint32 id = 1` of a `PackageId`, `TypeId` or `EntryId` (0 when unset).
+fn id_of(buf: &[u8]) -> std::result::Result<u32, String> {
+    Ok(varint_field(buf, 1)?.unwrap_or(0) as u32)
 }
 
 /// The messages in field `number` of `buf` whose id message (field 1) is `want`.
@@ -278,13 +292,10 @@ fn children_with_id(buf: &[u8], number: u64, want: u32) -> std::result::Result<V
     let mut f = Fields::new(buf);
     while let Some((n, v)) = f.next_field()? {
         if let (true, Field::Bytes(child)) = (n == number, v) {
-            let mut g = Fields::new(child);
-            let mut id = 0;
-            while let Some((m, w)) = g.next_field()? {
-                if let (1, Field::Bytes(b)) = (m, w) {
-                    id = id_of(b)?;
-                }
-            }
+            let id = match bytes_field(child, 1)? {
+                Some(b) => id_of(b)?,
+                None => 0,
+            };
             if id == want {
                 out.push(child);
             }
@@ -339,21 +350,13 @@ fn value_item(value: &[u8]) -> std::result::Result<Option<TableItem>, String> {
         while let Some((m, w)) = g.next_field()? {
             match (m, w) {
                 (1, Field::Bytes(r)) => {
-                    let mut h = Fields::new(r);
-                    while let Some((k, x)) = h.next_field()? {
-                        if let (2, Field::Varint(id)) = (k, x) {
-                            return Ok(Some(TableItem::Reference(id as u32)));
-                        }
+                    if let Some(id) = varint_field(r, 2)? {
+                        return Ok(Some(TableItem::Reference(id as u32)));
                     }
                 }
                 (2..=4, Field::Bytes(s)) => {
-                    let mut h = Fields::new(s);
-                    while let Some((k, x)) = h.next_field()? {
-                        if let (1, Field::Bytes(t)) = (k, x) {
-                            return Ok(Some(TableItem::Text(text(t)?)));
-                        }
-                    }
-                    return Ok(Some(TableItem::Text(String::new())));
+                    let t = bytes_field(s, 1)?.unwrap_or_default();
+                    return Ok(Some(TableItem::Text(text(t)?)));
                 }
                 _ => {}
             }
