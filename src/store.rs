@@ -11,19 +11,26 @@ pub fn default_cache_dir() -> PathBuf {
     dirs::cache_dir().unwrap_or_else(std::env::temp_dir).join("candor")
 }
 
-/// A hash of the shipped ontologies and rule tables: practices change when they do.
+/// A hash of the shipped ontologies and rule tables, computed once (the
+/// catalog digests it into every app's inputs: observation and comparison
+/// read the ontologies too).
 pub fn ontology_hash() -> String {
-    use sha2::{Digest, Sha256};
-    let mut h = Sha256::new();
-    for part in [
-        crate::ontology::DATA_TYPES_JSON,
-        crate::ontology::ENTITIES_JSON,
-        crate::ontology::PERMISSIONS_JSON,
-        crate::extract::rules::RULES_JSON,
-    ] {
-        h.update(part.as_bytes());
-    }
-    h.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect()
+    use std::sync::OnceLock;
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        for part in [
+            crate::ontology::DATA_TYPES_JSON,
+            crate::ontology::ENTITIES_JSON,
+            crate::ontology::PERMISSIONS_JSON,
+            crate::extract::rules::RULES_JSON,
+        ] {
+            h.update(part.as_bytes());
+        }
+        h.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect()
+    })
+    .clone()
 }
 
 /// Page cache of the practice store's sled database.
@@ -81,9 +88,11 @@ impl PracticeCache {
         &self.path
     }
 
-    /// The cache key of a document under an extractor.
+    /// The cache key of a document under an extractor. The extractor's
+    /// version holds digests of the ontologies and rule tables it reads,
+    /// so practices cached under other phrases are not reused.
     pub fn key(doc: &PolicyDocument, extractor: &dyn Extractor) -> String {
-        format!("{}|{}|{}", doc.text_hash(), extractor.version(), ontology_hash())
+        format!("{}|{}", doc.text_hash(), extractor.version())
     }
 
     /// Cached practices, if any (a corrupt entry counts as a miss).
