@@ -33,9 +33,7 @@ impl Ontologies {
             entities: EntityOntology::from_json(ENTITIES_JSON)?,
         })
     }
-}
 
-impl Ontologies {
     /// A short digest of both ontologies' source files: anything that can
     /// change which data types and recipients a sentence is read as naming.
     pub fn digest(&self) -> String {
