@@ -257,28 +257,32 @@ enum TableItem {
     Reference(u32),
 }
 
-/// The last value of varint field `number` in message `buf`, if any.
-fn varint_field(buf: &[u8], number: u64) -> std::result::Result<Option<u64>, String> {
+/// The last field `number` of message `buf` that `pick` accepts, as `pick` reads it.
+fn last_field<'a, T>(buf: &'a [u8], number: u64, pick: impl Fn(Field<'a>) -> Option<T>) -> std::result::Result<Option<T>, String> {
     let mut f = Fields::new(buf);
     let mut out = None;
     while let Some((n, v)) = f.next_field()? {
-        if let (true, Field::Varint(v)) = (n == number, v) {
-            out = Some(v);
+        if n == number {
+            out = pick(v).or(out);
         }
     }
     Ok(out)
 }
 
+/// The last value of varint field `number` in message `buf`, if any.
+fn varint_field(buf: &[u8], number: u64) -> std::result::Result<Option<u64>, String> {
+    last_field(buf, number, |f| match f {
+        Field::Varint(v) => Some(v),
+        _ => None,
+    })
+}
+
 /// The last value of length-delimited field `number` in message `buf`, if any.
 fn bytes_field(buf: &[u8], number: u64) -> std::result::Result<Option<&[u8]>, String> {
-    let mut f = Fields::new(buf);
-    let mut out = None;
-    while let Some((n, v)) = f.next_field()? {
-        if let (true, Field::Bytes(b)) = (n == number, v) {
-            out = Some(b);
-        }
-    }
-    Ok(out)
+    last_field(buf, number, |f| match f {
+        Field::Bytes(b) => Some(b),
+        _ => None,
+    })
 }
 
 /// The `uint32 id = 1` of a `PackageId`, `TypeId` or `EntryId` (0 when unset).
@@ -314,16 +318,8 @@ fn entry_item(table: &[u8], id: u32) -> std::result::Result<Option<TableItem>, S
                 let mut f = Fields::new(e);
                 while let Some((n, v)) = f.next_field()? {
                     if let (6, Field::Bytes(cv)) = (n, v) {
-                        let (mut config, mut value) = (&[][..], None);
-                        let mut g = Fields::new(cv);
-                        while let Some((m, w)) = g.next_field()? {
-                            match (m, w) {
-                                (1, Field::Bytes(b)) => config = b,
-                                (2, Field::Bytes(b)) => value = Some(b),
-                                _ => {}
-                            }
-                        }
-                        if let Some(value) = value {
+                        let config = bytes_field(cv, 1)?.unwrap_or_default();
+                        if let Some(value) = bytes_field(cv, 2)? {
                             if config.is_empty() {
                                 chosen = Some(value);
                                 break;
