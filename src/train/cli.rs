@@ -246,19 +246,13 @@ pub fn tune(a: TuneArgs) -> Result<u8> {
     let names = classifier.labels.names();
     let texts: Vec<&str> = examples.iter().map(|e| e.text.as_str()).collect();
     let probs = classifier.predict(&texts)?;
-    let mut thresholds = classifier.labels.thresholds.clone();
-    for (j, name) in names.iter().enumerate() {
-        if j == idx::NEGATED {
-            continue;
-        }
-        let p: Vec<f32> = probs.iter().map(|r| r.get(j).copied().unwrap_or(0.0)).collect();
-        let y: Vec<bool> = examples.iter().map(|e| e.labels.contains(name)).collect();
-        let t = super::metrics::tune_threshold(&p, &y);
-        if let Some(old) = thresholds.get_mut(j) {
-            if (*old - t).abs() > 1e-6 {
-                println!("{name}: threshold {old:.2} -> {t:.2} ({} validation positives)", y.iter().filter(|&&v| v).count());
-            }
-            *old = t;
+    let gold: Vec<Vec<f32>> = examples.iter().map(|e| super::trainer::targets(e, &names)).collect();
+    let thresholds = super::metrics::tune_thresholds(&probs, &gold, names.len());
+    for (j, (name, t)) in names.iter().zip(&thresholds).enumerate() {
+        let old = classifier.labels.thresholds.get(j).copied().unwrap_or(0.5);
+        if j != idx::NEGATED && (old - t).abs() > 1e-6 {
+            let positives = gold.iter().filter(|g| g[j] > 0.5).count();
+            println!("{name}: threshold {old:.2} -> {t:.2} ({positives} validation positives)");
         }
     }
     let labels: Vec<super::eval::NegationLabel> = read_jsonl(&a.negation_labels)?;

@@ -91,6 +91,18 @@ pub fn tune_threshold(p: &[f32], y: &[bool]) -> f32 {
     best.0
 }
 
+/// One tuned threshold per output column: `probs[i][j]` is sentence `i`'s
+/// probability for output `j`, `gold[i][j]` its target (1.0 or 0.0).
+pub fn tune_thresholds(probs: &[Vec<f32>], gold: &[Vec<f32>], outputs: usize) -> Vec<f32> {
+    (0..outputs)
+        .map(|j| {
+            let p: Vec<f32> = probs.iter().map(|r| r.get(j).copied().unwrap_or(0.0)).collect();
+            let y: Vec<bool> = gold.iter().map(|g| g.get(j).is_some_and(|&v| v > 0.5)).collect();
+            tune_threshold(&p, &y)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

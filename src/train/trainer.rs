@@ -5,7 +5,7 @@
 //! threshold per label there, and writes the model folder (f16 weights).
 
 use super::dataset::Example;
-use super::metrics::{f1_at, tune_threshold};
+use super::metrics::{f1_at, tune_thresholds};
 use crate::extract::model::encoder::{mean_pool, BertEncoder, Kernels};
 use crate::extract::model::head::Head;
 use crate::extract::model::labels::{default_groups, LabelSpace};
@@ -302,13 +302,7 @@ pub fn train(cfg: &TrainConfig) -> crate::Result<LabelSpace> {
         // still leaves the best model so far.
         if best.is_none_or(|b| f1 > b) {
             best = Some(f1);
-            space.thresholds = (0..nl)
-                .map(|j| {
-                    let p: Vec<f32> = probs.iter().map(|r| r[j]).collect();
-                    let y: Vec<bool> = gold_valid.iter().map(|g| g[j] > 0.5).collect();
-                    tune_threshold(&p, &y)
-                })
-                .collect();
+            space.thresholds = tune_thresholds(&probs, &gold_valid, nl);
             space.metrics = serde_json::json!({"epoch": epoch + 1, "validation_mean_f1_at_0_5": f1});
             write_model(&varmap, &config_json, &cfg.base, &cfg.out, &space)?;
             eprintln!("  wrote {} (thresholds tuned on validation)", cfg.out.display());
