@@ -100,9 +100,26 @@ pub struct AdjudicatedGroups {
     pub baseline_macro_f1: f64,
 }
 
-/// Hand-adjudicated negation labels by (policy, sentence text).
-fn index_labels(labels: &[NegationLabel]) -> std::collections::HashMap<(&str, &str), &NegationLabel> {
-    labels.iter().map(|l| ((l.policy.as_str(), l.text.as_str()), l)).collect()
+/// A hand label of one held-out sentence, found by (policy, sentence text).
+trait SentenceLabel {
+    fn sentence(&self) -> (&str, &str);
+}
+
+impl SentenceLabel for NegationLabel {
+    fn sentence(&self) -> (&str, &str) {
+        (&self.policy, &self.text)
+    }
+}
+
+impl SentenceLabel for GroupLabel {
+    fn sentence(&self) -> (&str, &str) {
+        (&self.policy, &self.text)
+    }
+}
+
+/// Hand labels by (policy, sentence text).
+fn index_labels<L: SentenceLabel>(labels: &[L]) -> std::collections::HashMap<(&str, &str), &L> {
+    labels.iter().map(|l| (l.sentence(), l)).collect()
 }
 
 /// Label probabilities of each text as `candor extract` computes them: None
@@ -351,8 +368,7 @@ fn adjudicated_groups(
     gold: &[Vec<String>],
     [model, extractor, baseline]: [&[Vec<String>]; 3],
 ) -> crate::Result<AdjudicatedGroups> {
-    let by_text: std::collections::HashMap<(&str, &str), &GroupLabel> =
-        labels.iter().map(|l| ((l.policy.as_str(), l.text.as_str()), l)).collect();
+    let by_text = index_labels(labels);
     let group_names: Vec<String> = names.iter().filter(|n| n.starts_with("group:")).cloned().collect();
     let mut adjudicated = Vec::with_capacity(examples.len());
     for e in examples {
