@@ -58,6 +58,48 @@ pub fn read_input(path: &Path, max_bytes: u64) -> Result<Vec<u8>> {
     Ok(buf)
 }
 
+/// The bytes of an input file: memory-mapped, or read when mapping is not
+/// possible (an empty file, a pipe).
+pub enum InputBytes {
+    Mapped(memmap2::Mmap),
+    Read(Vec<u8>),
+}
+
+impl std::ops::Deref for InputBytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            InputBytes::Mapped(m) => m,
+            InputBytes::Read(v) => v,
+        }
+    }
+}
+
+/// Map a large input file into memory with a size limit, naming the file
+/// on failure. Mapping spares a copy of the whole file and the page faults
+/// of a buffer as large as it; the pages are the kernel's file cache. A
+/// file that is not a regular file is read with [`read_input`].
+pub fn map_input(path: &Path, max_bytes: u64) -> Result<InputBytes> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::input(path, describe_io(&e)))?;
+    if !meta.is_file() || meta.len() == 0 {
+        return read_input(path, max_bytes).map(InputBytes::Read);
+    }
+    if meta.len() > max_bytes {
+        return Err(Error::input(
+            path,
+            format!("file is {} bytes, over the {} byte limit for this kind of input", meta.len(), max_bytes),
+        ));
+    }
+    let file = std::fs::File::open(path).map_err(|e| Error::input(path, describe_io(&e)))?;
+    // SAFETY: the map is only read. Like any program that maps its input
+    // (ripgrep does the same), candor may see changed bytes, or be stopped
+    // by SIGBUS, if another process truncates the file while it is read.
+    match unsafe { memmap2::Mmap::map(&file) } {
+        Ok(map) => Ok(InputBytes::Mapped(map)),
+        Err(_) => read_input(path, max_bytes).map(InputBytes::Read),
+    }
+}
+
 /// A short human description of an I/O error.
 pub fn describe_io(e: &std::io::Error) -> String {
     match e.kind() {

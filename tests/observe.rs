@@ -496,6 +496,38 @@ fn har_gzip_and_odd_shapes() {
     assert_input_error(read_har(&path, &ont, &FirstParty::default(), None).unwrap_err(), &path, "entry 0");
 }
 
+#[test]
+fn har_is_read_whatever_the_order_of_its_members() {
+    // Entries are parsed one at a time as the file streams by: members
+    // before or after `entries`, a second `log`, and null parts behave as
+    // when the whole file was parsed first.
+    let ont = test_ont();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("order.har");
+    let entry = r#"{"request":{"url":"https://x.example.net/?idfa=AAAA-BBBB"}}"#;
+    let ok = [
+        format!(r#"{{"log":{{"version":"1.2","creator":{{"name":"HTTP Toolkit"}},"entries":[{entry},{entry}],"pages":[]}}}}"#),
+        format!(r#"{{"other":{{"entries":[1]}},"log":{{"pages":[{{"id":"p"}}],"entries":[{entry},{entry}]}},"log":null}}"#),
+    ];
+    for text in ok {
+        std::fs::write(&path, &text).unwrap();
+        let t = read_har(&path, &ont, &FirstParty::default(), None).unwrap();
+        assert_eq!(t.contacts.len(), 2, "{text}");
+        assert_eq!(t.contacts[1].entry, 1);
+    }
+    for (text, needle) in [
+        (r#"{"log":null}"#, "no \"log\""),
+        (r#"{"log":{"entries":null}}"#, "no \"entries\""),
+        (r#"{"log":{"entries":{}}}"#, "invalid HAR JSON"),
+        (r#"{"log":{"entries":[{"request":{"url":"https://a.example"}},{"request":{}}]}}"#, "entry 1"),
+        (r#"{"log":{"entries":[]}} trailing"#, "invalid HAR JSON"),
+        ("", "empty"),
+    ] {
+        std::fs::write(&path, text).unwrap();
+        assert_input_error(read_har(&path, &ont, &FirstParty::default(), None).unwrap_err(), &path, needle);
+    }
+}
+
 // ---------------------------------------------------------------- HAR: real capture
 
 #[test]

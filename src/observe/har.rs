@@ -23,7 +23,7 @@
 use super::destination::{is_ip_address, resolve_destination, FirstParty};
 use super::device::{DeviceProfile, COORDINATE_DATA_TYPE};
 use super::{Contact, Destination, Flow, FlowSource};
-use crate::error::{read_input, Error, Result};
+use crate::error::{map_input, Error, InputBytes, Result};
 use crate::ontology::{DataTypeOntology, Ontologies};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use serde::Deserialize;
@@ -31,7 +31,8 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::path::Path;
 
-/// Largest HAR file accepted (the whole file is read into memory).
+/// Largest HAR file accepted (the file is mapped and its entries parsed
+/// one by one; a gzip-compressed capture is inflated in memory).
 pub const MAX_HAR_BYTES: u64 = 512 * 1024 * 1024;
 /// Largest decompressed request body inspected.
 const MAX_BODY_BYTES: u64 = 32 * 1024 * 1024;
@@ -60,14 +61,143 @@ pub struct Traffic {
     pub contacts: Vec<Contact>,
 }
 
-#[derive(Deserialize)]
-struct HarFile {
-    log: Option<HarLog>,
+/// Parse the HAR's JSON and hand each `log.entries[i]` to `on_entry` as
+/// soon as it is parsed, then drop it: a capture is never held in memory
+/// twice (bytes and parsed strings), and each entry is scanned while its
+/// text is still in the CPU cache. Other members of the file are skipped
+/// without being built.
+fn stream_entries(
+    bytes: &[u8],
+    path: &Path,
+    on_entry: &mut dyn FnMut(usize, HarEntry) -> Result<()>,
+) -> Result<()> {
+    use serde::de::DeserializeSeed;
+    let mut stream = EntryStream { on_entry, failure: None, log: false, entries: false };
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let parsed = HarFileSeed(&mut stream).deserialize(&mut de).and_then(|()| de.end());
+    if let Some(e) = stream.failure.take() {
+        return Err(e);
+    }
+    parsed.map_err(|e| {
+        let hint = if e.is_eof() { " (the file looks truncated)" } else { "" };
+        Error::input(path, format!("invalid HAR JSON at line {}, column {}: {e}{hint}", e.line(), e.column()))
+    })?;
+    if !stream.log {
+        return Err(Error::input(path, "not a HAR file: no \"log\" object at the top level"));
+    }
+    if !stream.entries {
+        return Err(Error::input(path, "not a HAR file: \"log\" has no \"entries\" array"));
+    }
+    Ok(())
 }
 
-#[derive(Deserialize)]
-struct HarLog {
-    entries: Option<Vec<HarEntry>>,
+/// What the streaming parse has seen, and the first error of `on_entry`
+/// (which stops the parse).
+struct EntryStream<'a> {
+    on_entry: &'a mut dyn FnMut(usize, HarEntry) -> Result<()>,
+    failure: Option<Error>,
+    log: bool,
+    entries: bool,
+}
+
+/// The top-level object: only `log` is read.
+struct HarFileSeed<'s, 'a>(&'s mut EntryStream<'a>);
+/// `log` (or null): only `entries` is read.
+struct LogSeed<'s, 'a>(&'s mut EntryStream<'a>);
+/// `log.entries` (or null): each element is parsed and handed on.
+struct EntriesSeed<'s, 'a>(&'s mut EntryStream<'a>);
+
+impl<'de> serde::de::DeserializeSeed<'de> for HarFileSeed<'_, '_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for HarFileSeed<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a HAR object")
+    }
+    fn visit_map<M: serde::de::MapAccess<'de>>(self, mut map: M) -> std::result::Result<(), M::Error> {
+        while let Some(key) = map.next_key::<std::borrow::Cow<str>>()? {
+            if key == "log" && !self.0.log {
+                map.next_value_seed(LogSeed(&mut *self.0))?;
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for LogSeed<'_, '_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for LogSeed<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a HAR \"log\" object")
+    }
+    fn visit_none<E>(self) -> std::result::Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> std::result::Result<(), E> {
+        Ok(())
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+    fn visit_map<M: serde::de::MapAccess<'de>>(self, mut map: M) -> std::result::Result<(), M::Error> {
+        self.0.log = true;
+        while let Some(key) = map.next_key::<std::borrow::Cow<str>>()? {
+            if key == "entries" && !self.0.entries {
+                map.next_value_seed(EntriesSeed(&mut *self.0))?;
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for EntriesSeed<'_, '_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for EntriesSeed<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a HAR \"entries\" array")
+    }
+    fn visit_none<E>(self) -> std::result::Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> std::result::Result<(), E> {
+        Ok(())
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+    fn visit_seq<S: serde::de::SeqAccess<'de>>(self, mut seq: S) -> std::result::Result<(), S::Error> {
+        self.0.entries = true;
+        let mut index = 0;
+        while let Some(entry) = seq.next_element::<HarEntry>()? {
+            if let Err(e) = (self.0.on_entry)(index, entry) {
+                self.0.failure = Some(e);
+                return Err(serde::de::Error::custom("stopped"));
+            }
+            index += 1;
+        }
+        Ok(())
+    }
 }
 
 #[derive(Deserialize)]
@@ -126,7 +256,7 @@ pub fn read_har(
     first_party: &FirstParty,
     device: Option<&DeviceProfile>,
 ) -> Result<Traffic> {
-    let bytes = read_input(path, MAX_HAR_BYTES).map_err(|e| match e {
+    let bytes = map_input(path, MAX_HAR_BYTES).map_err(|e| match e {
         Error::Input { path, problem } if problem.contains("byte limit") => Error::input(
             path,
             format!("{problem}: HAR files over 512 MB are not supported (split the capture into smaller files)"),
@@ -134,7 +264,9 @@ pub fn read_har(
         other => other,
     })?;
     let bytes = if bytes.starts_with(&[0x1f, 0x8b]) {
-        gunzip(&bytes, MAX_HAR_BYTES).map_err(|p| Error::input(path, format!("gzip-compressed HAR: {p}")))?
+        InputBytes::Read(
+            gunzip(&bytes, MAX_HAR_BYTES).map_err(|p| Error::input(path, format!("gzip-compressed HAR: {p}")))?,
+        )
     } else {
         bytes
     };
@@ -166,22 +298,12 @@ pub fn parse_har(
             ));
         }
     }
-    let har: HarFile = serde_json::from_slice(bytes).map_err(|e| {
-        let hint = if e.is_eof() { " (the file looks truncated)" } else { "" };
-        Error::input(path, format!("invalid HAR JSON at line {}, column {}: {e}{hint}", e.line(), e.column()))
-    })?;
-    let Some(log) = har.log else {
-        return Err(Error::input(path, "not a HAR file: no \"log\" object at the top level"));
-    };
-    let Some(entries) = log.entries else {
-        return Err(Error::input(path, "not a HAR file: \"log\" has no \"entries\" array"));
-    };
     let file = path.display().to_string();
     let matcher = ValueMatcher::new(device);
     let tracker_parameters = super::tracker_params::TrackerParameterTable::shipped()?;
     let mut destinations: HashMap<String, Destination> = HashMap::new();
     let mut traffic = Traffic::default();
-    for (index, entry) in entries.iter().enumerate() {
+    let mut read_entry = |index: usize, entry: HarEntry| -> Result<()> {
         let Some(req) = &entry.request else {
             return Err(Error::input(path, format!("entry {index} has no \"request\" object")));
         };
@@ -189,11 +311,11 @@ pub fn parse_har(
             return Err(Error::input(path, format!("entry {index}: request has no \"url\"")));
         };
         // Relative, data:, blob:, about:, chrome-extension: ... are not network traffic.
-        let Ok(url) = url::Url::parse(raw_url.trim()) else { continue };
+        let Ok(url) = url::Url::parse(raw_url.trim()) else { return Ok(()) };
         if !matches!(url.scheme(), "http" | "https" | "ws" | "wss") {
-            continue;
+            return Ok(());
         }
-        let Some(url_host) = url.host_str() else { continue };
+        let Some(url_host) = url.host_str() else { return Ok(()) };
         let headers: Vec<(String, String)> = req
             .headers
             .iter()
@@ -231,7 +353,9 @@ pub fn parse_har(
             });
         }
         traffic.contacts.push(Contact { method, url: url_text, destination, file: file.clone(), entry: index });
-    }
+        Ok(())
+    };
+    stream_entries(bytes, path, &mut read_entry)?;
     Ok(traffic)
 }
 
