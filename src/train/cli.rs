@@ -46,6 +46,13 @@ pub struct TrainArgs {
     /// Also write the validation sentences (JSONL), e.g. to label them by hand.
     #[arg(long)]
     validation_out: Option<PathBuf>,
+    /// Also write the OPP-115 training sentences (JSONL), e.g. to label them by hand.
+    #[arg(long)]
+    train_out: Option<PathBuf>,
+    /// Hand labels (data groups and negation) of every OPP-115 training and
+    /// validation sentence, replacing the projected ones (JSONL).
+    #[arg(long)]
+    hand_labels: Option<PathBuf>,
     /// Only prepare the data splits, do not train.
     #[arg(long)]
     prepare_only: bool,
@@ -87,6 +94,10 @@ pub struct EvalArgs {
     /// app sentences to this JSONL file (error analysis).
     #[arg(long)]
     errors: Option<PathBuf>,
+    /// Write the held-out sentences whose extractor data groups differ from
+    /// the hand-adjudicated ones to this JSONL file (error analysis).
+    #[arg(long)]
+    group_errors: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -129,7 +140,14 @@ pub fn train(a: TrainArgs) -> Result<u8> {
     eprintln!("reading {}", opp.display());
     let all = opp115_examples(&opp)?;
     let pick = |s: Split| all.iter().filter(|(sp, _)| *sp == s).map(|(_, e)| e.clone()).collect::<Vec<_>>();
-    let (mut tr, va, te) = (pick(Split::Train), pick(Split::Validation), pick(Split::Test));
+    let (mut tr, mut va, te) = (pick(Split::Train), pick(Split::Validation), pick(Split::Test));
+    if let Some(path) = &a.hand_labels {
+        let labels: Vec<super::dataset::HandLabel> = read_jsonl(path)?;
+        let groups: Vec<String> = crate::extract::model::labels::default_groups().into_iter().map(|g| g.name).collect();
+        super::dataset::apply_hand_labels(&mut tr, &labels, &groups)?;
+        super::dataset::apply_hand_labels(&mut va, &labels, &groups)?;
+        eprintln!("data groups and negation of the training and validation sentences from {}", path.display());
+    }
     let policies = |v: &[super::dataset::Example]| {
         let mut p: Vec<&str> = v.iter().map(|e| e.policy.as_str()).collect();
         p.sort();
@@ -145,6 +163,10 @@ pub fn train(a: TrainArgs) -> Result<u8> {
         te.len(),
         policies(&te)
     );
+    if let Some(path) = &a.train_out {
+        write_jsonl(path, &tr)?;
+        eprintln!("wrote {} OPP-115 training sentences to {}", tr.len(), path.display());
+    }
     if a.synthetic > 0 {
         let ont = crate::ontology::shipped()?;
         let synthetic = super::dataset::synthetic_examples(ont, &crate::extract::model::labels::default_groups(), a.synthetic, a.seed);
@@ -204,6 +226,11 @@ pub fn eval(a: EvalArgs) -> Result<u8> {
     let groups: Option<Vec<super::eval::GroupLabel>> =
         if a.group_labels.is_empty() { None } else { Some(read_jsonl(Path::new(&a.group_labels))?) };
     let report = evaluate(&classifier, &rules, ont, &examples, negation.as_deref(), groups.as_deref())?;
+    if let Some(path) = &a.group_errors {
+        let errors = report.groups_adjudicated.as_ref().map(|g| g.extractor_errors.as_slice()).unwrap_or_default();
+        write_jsonl(path, &errors)?;
+        eprintln!("wrote {} held-out sentences with data-group errors to {}", errors.len(), path.display());
+    }
     let mut disclosures = Vec::new();
     if !a.app_sentences.is_empty() {
         let sentences = read_app_sentences(Path::new(&a.app_sentences))?;

@@ -328,6 +328,56 @@ pub fn opp115_examples(dir: &Path) -> crate::Result<Vec<(Split, Example)>> {
     Ok(out)
 }
 
+/// A hand label of one OPP-115 training or validation sentence: the data
+/// groups of the practices it states and whether it states that a practice
+/// does not happen, under the written guidelines of the held-out
+/// adjudication (`models/training/SOURCES.md`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct HandLabel {
+    pub policy: String,
+    pub text: String,
+    /// Group names without the `group:` prefix.
+    pub groups: Vec<String>,
+    pub negated: bool,
+}
+
+/// Replace the projected `group:*` and `negated` labels of every example by
+/// its hand label (found by policy and text), and mark a sentence with a
+/// hand-labelled group or negation as a practice; `groups` are the model's
+/// group names. A sentence without a hand label, or a label naming an
+/// unknown group, is an error: a partly relabelled split would mix two
+/// labelling schemes silently.
+pub fn apply_hand_labels(examples: &mut [Example], labels: &[HandLabel], groups: &[String]) -> crate::Result<()> {
+    let mut by_text: HashMap<(&str, &str), &HandLabel> = HashMap::with_capacity(labels.len());
+    for l in labels {
+        by_text.entry((l.policy.as_str(), l.text.as_str())).or_insert(l);
+    }
+    for e in examples.iter_mut() {
+        let l = by_text.get(&(e.policy.as_str(), e.text.as_str())).ok_or_else(|| {
+            crate::Error::Data(format!("no hand label for a sentence of {}: {:?}", e.policy, e.text))
+        })?;
+        e.labels.retain(|x| !x.starts_with("group:") && x != "negated");
+        for g in &l.groups {
+            if !groups.iter().any(|n| n == g) {
+                return Err(crate::Error::Data(format!("unknown data group {g:?} in the hand label of {}: {:?}", e.policy, e.text)));
+            }
+            e.labels.push(format!("group:{g}"));
+        }
+        if l.negated {
+            e.labels.push("negated".into());
+        }
+        // The guideline gives groups (or negation) only to a sentence that
+        // states a practice: OPP-115 files many of those under other
+        // categories ("you consent to the collection of your information").
+        if !l.groups.is_empty() || l.negated {
+            e.labels.push("practice".into());
+        }
+        e.labels.sort();
+        e.labels.dedup();
+    }
+    Ok(())
+}
+
 /// Data types whose phrases the synthetic sentences use: the ones apps are
 /// checked for most, which OPP-115's 2016 website policies rarely name.
 const SYNTHETIC_TYPES: &[&str] = &[
@@ -475,5 +525,41 @@ mod disclosure_label_tests {
         assert_eq!(ex[0].labels, ["group:location", "negated", "practice", "share", "third_party"]);
         assert!(ex[1].labels.is_empty());
         assert_eq!(ex[0].policy, "app:a");
+    }
+
+    #[test]
+    fn hand_labels_replace_projected_groups_and_negation() {
+        let ex = |text: &str, labels: &[&str]| Example {
+            policy: "p".into(),
+            text: text.into(),
+            labels: labels.iter().map(|l| l.to_string()).collect(),
+        };
+        let label = |text: &str, groups: &[&str], negated: bool| HandLabel {
+            policy: "p".into(),
+            text: text.into(),
+            groups: groups.iter().map(|g| g.to_string()).collect(),
+            negated,
+        };
+        let groups: Vec<String> = ["contact", "generic"].map(String::from).to_vec();
+        let mut examples = vec![
+            ex("We will not sell your email address.", &["group:generic", "practice", "sell"]),
+            ex("We may share information with partners.", &["negated", "practice", "share"]),
+        ];
+        let labels = vec![
+            label("We will not sell your email address.", &["contact"], true),
+            label("We may share information with partners.", &[], false),
+        ];
+        apply_hand_labels(&mut examples, &labels, &groups).unwrap();
+        assert_eq!(examples[0].labels, ["group:contact", "negated", "practice", "sell"]);
+        assert_eq!(examples[1].labels, ["practice", "share"]);
+        let mut consent = vec![ex("You consent to the collection of your information.", &[])];
+        let labels = vec![label("You consent to the collection of your information.", &["generic"], false)];
+        apply_hand_labels(&mut consent, &labels, &groups).unwrap();
+        assert_eq!(consent[0].labels, ["group:generic", "practice"]);
+        // A sentence with no hand label, or an unknown group, is an error.
+        let mut more = vec![ex("Another sentence entirely.", &[])];
+        assert!(apply_hand_labels(&mut more, &labels, &groups).unwrap_err().to_string().contains("no hand label"));
+        let bad = vec![label("Another sentence entirely.", &["contacts"], false)];
+        assert!(apply_hand_labels(&mut more, &bad, &groups).unwrap_err().to_string().contains("unknown data group"));
     }
 }

@@ -98,6 +98,24 @@ pub struct AdjudicatedGroups {
     pub model_macro_f1: f64,
     pub extractor_macro_f1: f64,
     pub baseline_macro_f1: f64,
+    /// Held-out sentences whose extractor groups differ from the adjudicated
+    /// ones (error analysis; not printed in the table).
+    #[serde(skip)]
+    pub extractor_errors: Vec<GroupErrors>,
+}
+
+/// Where the extractor's data groups for one held-out sentence differ from
+/// the hand-adjudicated ones.
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupErrors {
+    pub policy: String,
+    pub text: String,
+    /// Adjudicated groups the extractor did not give.
+    pub missed: Vec<String>,
+    /// Groups the extractor gave that the adjudication does not have.
+    pub wrong: Vec<String>,
+    /// Whether the extractor decoded any practice from the sentence.
+    pub practice: bool,
 }
 
 /// A hand label of one held-out sentence, found by (policy, sentence text).
@@ -396,6 +414,23 @@ fn adjudicated_groups(
         let p: Vec<Vec<String>> = pred.iter().map(|v| only_groups(v)).collect();
         score_sets(&group_names, &adjudicated, &p)
     };
+    let extractor_errors = examples
+        .iter()
+        .zip(&adjudicated)
+        .zip(extractor)
+        .filter_map(|((e, a), pred)| {
+            let p = only_groups(pred);
+            let missed: Vec<String> = a.iter().filter(|l| !p.contains(l)).cloned().collect();
+            let wrong: Vec<String> = p.iter().filter(|l| !a.contains(l)).cloned().collect();
+            (!missed.is_empty() || !wrong.is_empty()).then(|| GroupErrors {
+                policy: e.policy.clone(),
+                text: e.text.clone(),
+                missed,
+                wrong,
+                practice: pred.iter().any(|l| l == "practice"),
+            })
+        })
+        .collect();
     let (model, extractor, baseline) = (score(model), score(extractor), score(baseline));
     let all = |_: &str| true;
     Ok(AdjudicatedGroups {
@@ -409,6 +444,7 @@ fn adjudicated_groups(
         model,
         extractor,
         baseline,
+        extractor_errors,
     })
 }
 
