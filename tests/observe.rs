@@ -497,6 +497,36 @@ fn har_gzip_and_odd_shapes() {
 }
 
 #[test]
+fn har_in_the_shape_http_toolkit_writes() {
+    // Hand-made (no real HTTP Toolkit export under a permissive licence was
+    // found) after the exporter's source (httptoolkit-ui, `har.ts`): HTTP/2
+    // pseudo-headers, an empty cookies array with the cookies in the header,
+    // the *decoded* body under a `content-encoding: gzip` header, a body
+    // without Content-Type given as application/octet-stream, a body over
+    // 40 KB left out, pages named after the capturing source, and an
+    // aborted request (response status 0).
+    let ont = test_ont();
+    let dev = test_device(&ont);
+    let t = read_har(&fixture("hand/httptoolkit-shape.har"), &ont, &FirstParty::default(), Some(&dev)).unwrap();
+    assert_eq!(t.contacts.len(), 3);
+    assert_eq!(t.contacts[0].destination.host, "events.acme-analytics.example");
+    assert!(has(&t.flows, "advertising_id", "body:json:device.gaid", "value:plain"), "{:#?}", t.flows);
+    assert!(has(&t.flows, "android_id", "cookie:uid", "value:plain"));
+    assert!(has(&t.flows, "email_address", "body:form:email", "value:urlencoded"));
+    assert!(has(&t.flows, "imei", "body:form:imei", "value:plain"));
+    assert!(locations(&t.flows, "precise_location").iter().any(|(l, m, _)| *l == "query:lat" && *m == "value:coordinates"));
+    // The pseudo-headers repeat the URL and are not read as data.
+    assert!(t.flows.iter().all(|f| match &f.source {
+        FlowSource::Request { location, .. } => !location.starts_with("header::"),
+        _ => true,
+    }));
+    assert!(t.flows.iter().all(|f| match &f.source {
+        FlowSource::Request { entry, .. } => *entry != 2,
+        _ => true,
+    }));
+}
+
+#[test]
 fn har_is_read_whatever_the_order_of_its_members() {
     // Entries are parsed one at a time as the file streams by: members
     // before or after `entries`, a second `log`, and null parts behave as

@@ -562,7 +562,10 @@ fn scan_body(scan: &mut Scanner, post: &PostData, headers: &[(String, String)]) 
             }
         }
     }
-    if mime.contains("x-www-form-urlencoded") || (mime.is_empty() && looks_like_form(&text)) {
+    // A body sent without a Content-Type is written with no MIME type, or
+    // as application/octet-stream (HTTP Toolkit): sniff it for a form.
+    let unlabelled = mime.is_empty() || mime.starts_with("application/octet-stream");
+    if mime.contains("x-www-form-urlencoded") || (unlabelled && looks_like_form(&text)) {
         for (raw_key, raw_value) in split_pairs(&text) {
             let key = percent_decode(raw_key, true);
             let value = percent_decode(raw_value, true);
