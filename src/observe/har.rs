@@ -102,9 +102,9 @@ struct EntryStream<'a> {
 
 /// The top-level object: only `log` is read.
 struct HarFileSeed<'s, 'a>(&'s mut EntryStream<'a>);
-/// `log` (or null): only `entries` is read.
+/// `log`: only `entries` is read.
 struct LogSeed<'s, 'a>(&'s mut EntryStream<'a>);
-/// `log.entries` (or null): each element is parsed and handed on.
+/// `log.entries`: each element is parsed and handed on.
 struct EntriesSeed<'s, 'a>(&'s mut EntryStream<'a>);
 
 impl<'de> serde::de::DeserializeSeed<'de> for HarFileSeed<'_, '_> {
@@ -122,7 +122,7 @@ impl<'de> serde::de::Visitor<'de> for HarFileSeed<'_, '_> {
     fn visit_map<M: serde::de::MapAccess<'de>>(self, mut map: M) -> std::result::Result<(), M::Error> {
         while let Some(key) = map.next_key::<std::borrow::Cow<str>>()? {
             if key == "log" && !self.0.log {
-                map.next_value_seed(LogSeed(&mut *self.0))?;
+                map.next_value_seed(Nullable(LogSeed(&mut *self.0)))?;
             } else {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -131,17 +131,21 @@ impl<'de> serde::de::Visitor<'de> for HarFileSeed<'_, '_> {
     }
 }
 
-impl<'de> serde::de::DeserializeSeed<'de> for LogSeed<'_, '_> {
+/// A seed that also accepts `null` (reading nothing): `log` and `entries`
+/// may be null in a broken export, which reads as "missing".
+struct Nullable<S>(S);
+
+impl<'de, S: serde::de::DeserializeSeed<'de, Value = ()>> serde::de::DeserializeSeed<'de> for Nullable<S> {
     type Value = ();
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
         d.deserialize_option(self)
     }
 }
 
-impl<'de> serde::de::Visitor<'de> for LogSeed<'_, '_> {
+impl<'de, S: serde::de::DeserializeSeed<'de, Value = ()>> serde::de::Visitor<'de> for Nullable<S> {
     type Value = ();
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a HAR \"log\" object")
+        f.write_str("a HAR object, array or null")
     }
     fn visit_none<E>(self) -> std::result::Result<(), E> {
         Ok(())
@@ -150,13 +154,27 @@ impl<'de> serde::de::Visitor<'de> for LogSeed<'_, '_> {
         Ok(())
     }
     fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        self.0.deserialize(d)
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for LogSeed<'_, '_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
         d.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for LogSeed<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a HAR \"log\" object")
     }
     fn visit_map<M: serde::de::MapAccess<'de>>(self, mut map: M) -> std::result::Result<(), M::Error> {
         self.0.log = true;
         while let Some(key) = map.next_key::<std::borrow::Cow<str>>()? {
             if key == "entries" && !self.0.entries {
-                map.next_value_seed(EntriesSeed(&mut *self.0))?;
+                map.next_value_seed(Nullable(EntriesSeed(&mut *self.0)))?;
             } else {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -168,7 +186,7 @@ impl<'de> serde::de::Visitor<'de> for LogSeed<'_, '_> {
 impl<'de> serde::de::DeserializeSeed<'de> for EntriesSeed<'_, '_> {
     type Value = ();
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
-        d.deserialize_option(self)
+        d.deserialize_seq(self)
     }
 }
 
@@ -176,15 +194,6 @@ impl<'de> serde::de::Visitor<'de> for EntriesSeed<'_, '_> {
     type Value = ();
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("a HAR \"entries\" array")
-    }
-    fn visit_none<E>(self) -> std::result::Result<(), E> {
-        Ok(())
-    }
-    fn visit_unit<E>(self) -> std::result::Result<(), E> {
-        Ok(())
-    }
-    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
-        d.deserialize_seq(self)
     }
     fn visit_seq<S: serde::de::SeqAccess<'de>>(self, mut seq: S) -> std::result::Result<(), S::Error> {
         self.0.entries = true;
