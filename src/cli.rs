@@ -441,7 +441,8 @@ fn extract(a: ExtractArgs) -> Result<u8> {
             let mut out = String::new();
             for p in &practices {
                 out.push_str(&format!(
-                    "{}{} {} {} @{}..{}: {}\n",
+                    "{}{}{} {} {} @{}..{}: {}\n",
+                    p.audience.as_deref().map(|a| format!("[{a} only] ")).unwrap_or_default(),
                     if p.negated { "NOT " } else { "" },
                     p.actor,
                     p.action,

@@ -15,6 +15,7 @@ fn practice(actor: Actor, action: Action, data_type: &str, negated: bool) -> Pra
         evidence: Evidence { start: 0, end: text.len(), text },
         data_phrase: None,
         confidence: 1.0,
+        audience: None,
     }
 }
 
@@ -83,6 +84,37 @@ fn first_party_flows_need_first_party_statements() {
     assert_eq!(verdict(&ps, &own), Verdict::Clear);
     let ps = [practice(Actor::FirstParty, Action::Collect, "contact_info", false)];
     assert_eq!(verdict(&ps, &own), Verdict::Vague);
+}
+
+#[test]
+fn statements_about_children_only_do_not_judge_the_apps_flows() {
+    // "We do not knowingly collect personal information from children under
+    // 13" is extracted (audience: children) but neither contradicts nor
+    // covers a flow of the app's users.
+    let own = flow("email_address", "api.acmeweather.com");
+    let mut coppa = practice(Actor::FirstParty, Action::Collect, "personal_info", true);
+    coppa.audience = Some("children".into());
+    assert_eq!(verdict(std::slice::from_ref(&coppa), &own), Verdict::Omitted);
+    let general = practice(Actor::FirstParty, Action::Collect, "email_address", false);
+    assert_eq!(verdict(&[coppa.clone(), general], &own), Verdict::Clear);
+    coppa.audience = None;
+    assert_eq!(verdict(&[coppa], &own), Verdict::Incorrect);
+    // Both extractors mark such sentences, and only those.
+    let rules = candor::extract::rules::RuleTables::shipped();
+    for t in [
+        "We do not knowingly collect personal information from children under 13.",
+        "If we learn that we have collected personal data from a child under the age of 16, we will delete it.",
+        "We comply with COPPA and do not collect information from kids under 13.",
+        "We do not knowingly collect children\u{2019}s personal information.",
+    ] {
+        assert_eq!(rules.audience(t).as_deref(), Some("children"), "{t}");
+    }
+    for t in [
+        "We do not sell your personal information.",
+        "We collect information from all users, including parents and their children, to run the service.",
+    ] {
+        assert_eq!(rules.audience(t), None, "{t}");
+    }
 }
 
 #[test]

@@ -227,6 +227,12 @@ pub fn judge_flow(flow: &Flow, practices: &[Practice], ont: &Ontologies) -> Flow
     let mut contradicting = Vec::new();
     let mut exact = false;
     for (i, p) in practices.iter().enumerate() {
+        // A clause about children's data only says nothing of the app's
+        // users in general ("We do not knowingly collect personal
+        // information from children under 13" must not contradict a flow).
+        if p.audience.is_some() {
+            continue;
+        }
         let (Some(a), Some(d)) = (actor_covers(&p.actor, &flow.destination, ont), data_covers(&p.data_type, &flow.data_type, ont))
         else {
             continue;

@@ -126,6 +126,11 @@ pub struct Practice {
     pub data_phrase: Option<Evidence>,
     /// How sure the extractor is (1.0 for rules).
     pub confidence: f32,
+    /// `children` when the sentence concerns children's data only (a COPPA
+    /// clause): such a practice is listed but not used to judge an app's
+    /// flows, which concern its users in general.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audience: Option<String>,
 }
 
 /// Turns a policy into practices.

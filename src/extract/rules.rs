@@ -21,7 +21,12 @@ pub struct RuleTables {
     pub negation_cues: Vec<String>,
     pub first_party_cues: Vec<String>,
     pub third_party_cues: Vec<String>,
+    /// Phrases that make a sentence about children's data only.
+    pub children_cues: Vec<String>,
 }
+
+/// The audience of a practice about children's data only.
+pub const CHILDREN_AUDIENCE: &str = "children";
 
 /// The shipped rule tables (JSON).
 pub const RULES_JSON: &str = include_str!("../../ontology/rules.json");
@@ -70,6 +75,7 @@ impl RuleTables {
                 negation_cues: vec![],
                 first_party_cues: vec![],
                 third_party_cues: vec![],
+                children_cues: vec![],
             },
         })
     }
@@ -105,6 +111,14 @@ impl RuleTables {
     /// True when the sentence speaks of third parties in general terms.
     pub fn third_party(&self, lower: &str) -> bool {
         self.third_party_cues.iter().any(|c| has_stem(lower, c))
+    }
+
+    /// The audience of the practices a sentence states: `Some("children")`
+    /// for a sentence about children's data only ("We do not knowingly
+    /// collect personal information from children under 13"), else `None`.
+    pub fn audience(&self, text: &str) -> Option<String> {
+        let lower = text.to_lowercase().replace('\u{2019}', "'");
+        self.children_cues.iter().any(|c| has_stem(&lower, c)).then(|| CHILDREN_AUDIENCE.to_string())
     }
 }
 
@@ -171,6 +185,7 @@ impl RuleExtractor {
     pub fn sentence_practices(&self, sentence: &Sentence) -> Vec<Practice> {
         let Some(reading) = self.read(&sentence.text) else { return Vec::new() };
         let evidence = Evidence { start: sentence.start, end: sentence.end, text: sentence.text.clone() };
+        let audience = RuleTables::shipped().audience(&sentence.text);
         let mut out = Vec::new();
         for actor in &reading.actors {
             for &action in &reading.actions {
@@ -194,6 +209,7 @@ impl RuleExtractor {
                             text: sentence.text[*s..*e].to_string(),
                         }),
                         confidence: 1.0,
+                        audience: audience.clone(),
                     });
                 }
             }

@@ -228,7 +228,7 @@ pub fn eval(a: EvalArgs) -> Result<u8> {
     let report = evaluate(&classifier, &rules, ont, &examples, negation.as_deref(), groups.as_deref())?;
     if let Some(path) = &a.group_errors {
         let errors = report.groups_adjudicated.as_ref().map(|g| g.extractor_errors.as_slice()).unwrap_or_default();
-        write_jsonl(path, &errors)?;
+        write_jsonl(path, errors)?;
         eprintln!("wrote {} held-out sentences with data-group errors to {}", errors.len(), path.display());
     }
     let mut disclosures = Vec::new();

@@ -189,9 +189,13 @@ pub fn train(cfg: &TrainConfig) -> crate::Result<LabelSpace> {
     let head = Head::load(vb.pp("head"), config.hidden_size, nl).map_err(m)?;
     let from = config.num_hidden_layers.saturating_sub(cfg.trainable_layers);
 
-    // Seeded head initialisation (candle's CPU rng cannot be seeded).
+    // Seeded head initialisation (candle's CPU rng cannot be seeded), in
+    // name order: drawing in the map's (per-process random) order gave each
+    // run a different initialisation despite the seed.
     let vars: HashMap<String, Var> = varmap.data().lock().map_err(|_| crate::Error::Model("var map lock".into()))?.clone();
-    for (name, var) in &vars {
+    let mut sorted: Vec<(&String, &Var)> = vars.iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(b.0));
+    for (name, var) in &sorted {
         if name.starts_with("head.") {
             let dims = var.as_tensor().dims().to_vec();
             let count: usize = dims.iter().product();
@@ -207,8 +211,6 @@ pub fn train(cfg: &TrainConfig) -> crate::Result<LabelSpace> {
     };
     let mut enc_vars = Vec::new();
     let mut head_vars = Vec::new();
-    let mut sorted: Vec<(&String, &Var)> = vars.iter().collect();
-    sorted.sort_by(|a, b| a.0.cmp(b.0));
     for (name, var) in &sorted {
         if name.starts_with("head.") {
             head_vars.push((*var).clone());
