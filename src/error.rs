@@ -36,9 +36,9 @@ impl Error {
 /// Result with candor's [`Error`].
 pub type Result<T> = std::result::Result<T, Error>;
 
-/// Read a whole input file with a size limit, naming the file on failure.
-pub fn read_input(path: &Path, max_bytes: u64) -> Result<Vec<u8>> {
-    use std::io::Read;
+/// The metadata of an input file, refused when it is a directory or larger
+/// than `max_bytes`.
+fn input_metadata(path: &Path, max_bytes: u64) -> Result<std::fs::Metadata> {
     let meta = std::fs::metadata(path).map_err(|e| Error::input(path, describe_io(&e)))?;
     if meta.is_dir() {
         return Err(Error::input(path, "is a directory, expected a file"));
@@ -49,6 +49,13 @@ pub fn read_input(path: &Path, max_bytes: u64) -> Result<Vec<u8>> {
             format!("file is {} bytes, over the {} byte limit for this kind of input", meta.len(), max_bytes),
         ));
     }
+    Ok(meta)
+}
+
+/// Read a whole input file with a size limit, naming the file on failure.
+pub fn read_input(path: &Path, max_bytes: u64) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let meta = input_metadata(path, max_bytes)?;
     let file = std::fs::File::open(path).map_err(|e| Error::input(path, describe_io(&e)))?;
     let mut buf = Vec::with_capacity(meta.len() as usize);
     file.take(max_bytes + 1).read_to_end(&mut buf).map_err(|e| Error::input(path, describe_io(&e)))?;
@@ -80,15 +87,9 @@ impl std::ops::Deref for InputBytes {
 /// of a buffer as large as it; the pages are the kernel's file cache. A
 /// file that is not a regular file is read with [`read_input`].
 pub fn map_input(path: &Path, max_bytes: u64) -> Result<InputBytes> {
-    let meta = std::fs::metadata(path).map_err(|e| Error::input(path, describe_io(&e)))?;
+    let meta = input_metadata(path, max_bytes)?;
     if !meta.is_file() || meta.len() == 0 {
         return read_input(path, max_bytes).map(InputBytes::Read);
-    }
-    if meta.len() > max_bytes {
-        return Err(Error::input(
-            path,
-            format!("file is {} bytes, over the {} byte limit for this kind of input", meta.len(), max_bytes),
-        ));
     }
     let file = std::fs::File::open(path).map_err(|e| Error::input(path, describe_io(&e)))?;
     // SAFETY: the map is only read. Like any program that maps its input

@@ -328,6 +328,16 @@ pub fn opp115_examples(dir: &Path) -> crate::Result<Vec<(Split, Example)>> {
     Ok(out)
 }
 
+/// A hand label of one sentence, found by (policy, sentence text).
+pub trait SentenceLabel {
+    fn sentence(&self) -> (&str, &str);
+}
+
+/// Hand labels by (policy, sentence text).
+pub fn index_labels<L: SentenceLabel>(labels: &[L]) -> HashMap<(&str, &str), &L> {
+    labels.iter().map(|l| (l.sentence(), l)).collect()
+}
+
 /// A hand label of one OPP-115 training or validation sentence: the data
 /// groups of the practices it states and whether it states that a practice
 /// does not happen, under the written guidelines of the held-out
@@ -341,6 +351,12 @@ pub struct HandLabel {
     pub negated: bool,
 }
 
+impl SentenceLabel for HandLabel {
+    fn sentence(&self) -> (&str, &str) {
+        (&self.policy, &self.text)
+    }
+}
+
 /// Replace the projected `group:*` and `negated` labels of every example by
 /// its hand label (found by policy and text), and mark a sentence with a
 /// hand-labelled group or negation as a practice; `groups` are the model's
@@ -348,10 +364,7 @@ pub struct HandLabel {
 /// unknown group, is an error: a partly relabelled split would mix two
 /// labelling schemes silently.
 pub fn apply_hand_labels(examples: &mut [Example], labels: &[HandLabel], groups: &[String]) -> crate::Result<()> {
-    let mut by_text: HashMap<(&str, &str), &HandLabel> = HashMap::with_capacity(labels.len());
-    for l in labels {
-        by_text.entry((l.policy.as_str(), l.text.as_str())).or_insert(l);
-    }
+    let by_text = index_labels(labels);
     for e in examples.iter_mut() {
         let l = by_text.get(&(e.policy.as_str(), e.text.as_str())).ok_or_else(|| {
             crate::Error::Data(format!("no hand label for a sentence of {}: {:?}", e.policy, e.text))

@@ -1,7 +1,7 @@
 //! Evaluation: per-label precision/recall/F1 of the model and of the rule
 //! baseline on the same held-out sentences, side by side.
 
-use super::dataset::Example;
+use super::dataset::{index_labels, Example, SentenceLabel};
 use super::metrics::{candidate_thresholds, score_at, score_sets, LabelScore};
 use crate::extract::model::decode::may_state_practice;
 use crate::extract::model::labels::{idx, LabelSpace};
@@ -118,11 +118,6 @@ pub struct GroupErrors {
     pub practice: bool,
 }
 
-/// A hand label of one held-out sentence, found by (policy, sentence text).
-trait SentenceLabel {
-    fn sentence(&self) -> (&str, &str);
-}
-
 impl SentenceLabel for NegationLabel {
     fn sentence(&self) -> (&str, &str) {
         (&self.policy, &self.text)
@@ -135,10 +130,6 @@ impl SentenceLabel for GroupLabel {
     }
 }
 
-/// Hand labels by (policy, sentence text).
-fn index_labels<L: SentenceLabel>(labels: &[L]) -> std::collections::HashMap<(&str, &str), &L> {
-    labels.iter().map(|l| (l.sentence(), l)).collect()
-}
 
 /// Label probabilities of each text as `candor extract` computes them: None
 /// for a text the prefilter drops (never sent to the model).

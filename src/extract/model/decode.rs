@@ -51,8 +51,8 @@ fn threshold(labels: &LabelSpace, i: usize) -> f32 {
 /// Practices one sentence states, given its label probabilities.
 pub fn practices(sentence: &Sentence, probs: &[f32], labels: &LabelSpace, ont: &Ontologies) -> Vec<Practice> {
     let on = |i: usize| probs.get(i).copied().unwrap_or(0.0) >= threshold(labels, i);
-    let states_practice =
-        on(idx::PRACTICE) && probs.get(idx::PRACTICE).copied().unwrap_or(0.0) >= MIN_PRACTICE_PROBABILITY;
+    let p_practice = probs.get(idx::PRACTICE).copied().unwrap_or(0.0);
+    let states_practice = on(idx::PRACTICE) && p_practice >= MIN_PRACTICE_PROBABILITY;
     // A sentence that says a practice does not happen states a practice
     // too, even where the practice head (trained mostly on affirmative
     // OPP-115 statements) is unsure: "TEN will not otherwise provide any
@@ -79,7 +79,6 @@ pub fn practices(sentence: &Sentence, probs: &[f32], labels: &LabelSpace, ont: &
     let mentions = ont.entities.find_mentions(&sentence.text);
     let third = on(idx::THIRD_PARTY) || (!mentions.is_empty() && p_third >= 0.5 * threshold(labels, idx::THIRD_PARTY));
     let actors = actors(&mentions, on(idx::FIRST_PARTY), third);
-    let confidence = probs.get(idx::PRACTICE).copied().unwrap_or(0.0);
     let evidence = Evidence { start: sentence.start, end: sentence.end, text: sentence.text.clone() };
     let audience = RuleTables::shipped().audience(&sentence.text);
     let mut out = Vec::new();
@@ -93,7 +92,7 @@ pub fn practices(sentence: &Sentence, probs: &[f32], labels: &LabelSpace, ont: &
                     negated,
                     evidence: evidence.clone(),
                     data_phrase: phrase.clone(),
-                    confidence,
+                    confidence: p_practice,
                     audience: audience.clone(),
                 });
             }
