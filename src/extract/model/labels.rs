@@ -30,8 +30,9 @@ pub struct DataGroup {
     pub data_type: String,
     /// Further subtrees the group covers where the OPP-115 scheme and the
     /// ontology's tree differ: OPP-115's "User profile" includes content
-    /// the user uploads or posts, which the ontology files under
-    /// `user_content`, not under `account_info`.
+    /// the user uploads or posts and the account's user name, which the
+    /// ontology files under `user_content` and `identifiers`, not under
+    /// `account_info`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub also: Vec<String>,
 }
@@ -52,7 +53,12 @@ impl DataGroup {
 /// The group a data type is labelled with: of the `groups` that cover data
 /// type `id`, the one whose covering root is the most specific, if any.
 pub fn group_of<'g>(groups: &'g [DataGroup], dt: &crate::ontology::DataTypeOntology, id: &str) -> Option<&'g DataGroup> {
-    groups.iter().filter_map(|g| g.covering_depth(dt, id).map(|d| (g, d))).max_by_key(|(_, d)| *d).map(|(g, _)| g)
+    group_index(groups, dt, id).map(|i| &groups[i])
+}
+
+/// Position in `groups` of the group [`group_of`] gives data type `id`.
+pub fn group_index(groups: &[DataGroup], dt: &crate::ontology::DataTypeOntology, id: &str) -> Option<usize> {
+    groups.iter().enumerate().filter_map(|(i, g)| g.covering_depth(dt, id).map(|d| (i, d))).max_by_key(|(_, d)| *d).map(|(i, _)| i)
 }
 
 /// The label map shipped with the model.
@@ -132,7 +138,10 @@ pub fn default_groups() -> Vec<DataGroup> {
         ("social_media", "social_media_info", &[]),
         ("survey", "survey_responses", &[]),
         ("online_activity", "usage_data", &[]),
-        ("user_profile", "account_info", &["user_content"]),
+        // OPP-115's "User profile" includes the user name of the account
+        // (the ontology files user names under identifiers) and content
+        // the user uploads or posts (under `user_content`).
+        ("user_profile", "account_info", &["user_content", "username"]),
         ("generic", "personal_info", &[]),
     ]
     .into_iter()
@@ -163,6 +172,8 @@ mod tests {
         assert_eq!(group("survey_responses"), Some("survey"));
         assert_eq!(group("photos_videos"), Some("user_profile"), "uploaded content is OPP-115 'User profile'");
         assert_eq!(group("account_credentials"), Some("user_profile"));
+        assert_eq!(group("username"), Some("user_profile"), "a screen name belongs to the account profile");
+        assert_eq!(group("user_id"), Some("ip_device_ids"));
         assert_eq!(group("fitness_info"), Some("health"), "step count, activity level");
         assert_eq!(group("health_info"), Some("health"));
         assert_eq!(group("ssn"), Some("personal_identifier"));
