@@ -130,7 +130,6 @@ impl SentenceLabel for GroupLabel {
     }
 }
 
-
 /// Label probabilities of each text as `candor extract` computes them: None
 /// for a text the prefilter drops (never sent to the model).
 fn prefiltered_probs(classifier: &SentenceClassifier, texts: &[&str]) -> crate::Result<Vec<Option<Vec<f32>>>> {
