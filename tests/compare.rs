@@ -16,6 +16,8 @@ fn practice(actor: Actor, action: Action, data_type: &str, negated: bool) -> Pra
         data_phrase: None,
         confidence: 1.0,
         audience: None,
+        except: Vec::new(),
+        condition: None,
     }
 }
 
@@ -38,7 +40,7 @@ fn flow(data_type: &str, host: &str) -> Flow {
 }
 
 fn verdict(practices: &[Practice], f: &Flow) -> Verdict {
-    judge_flow(f, practices, candor::ontology::shipped().unwrap()).verdict
+    judge_flow(f, practices, candor::ontology::shipped().unwrap(), false).verdict
 }
 
 #[test]

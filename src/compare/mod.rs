@@ -221,16 +221,51 @@ fn data_covers(practice_type: &str, flow_type: &str, ont: &Ontologies) -> Option
     }
 }
 
-/// The verdict of one flow and the practices behind it.
-pub fn judge_flow(flow: &Flow, practices: &[Practice], ont: &Ontologies) -> FlowVerdict {
+/// Whether a practice's action bears on a flow. A flow to the app maker
+/// (a request to its servers, a permission that lets the app read the
+/// data) is about what the app collects: "we collect", "we use" and "we
+/// store" disclose it; only "we do not collect" denies it ("we do not use
+/// it for advertising" or "we do not keep it" does not). A flow to a third
+/// party is a transfer: sharing, selling or the third party's collecting
+/// discloses it; only a denial of sharing or of the third party's
+/// collecting denies it (a sale is not seen in traffic, so "we do not sell
+/// your data" does not deny a transfer).
+fn action_bears(p: &Practice, first_party_flow: bool) -> bool {
+    use crate::extract::Action::*;
+    match (first_party_flow, p.negated) {
+        (true, false) => matches!(p.action, Collect | Use | Retain),
+        (true, true) => p.action == Collect,
+        (false, false) => matches!(p.action, Share | Sell | Collect),
+        (false, true) => matches!(p.action, Share | Collect),
+    }
+}
+
+/// True for a flow inferred from the mere contact (the IP address every
+/// request carries, the User-Agent, events a tracker endpoint receives)
+/// rather than from data found in the request.
+pub fn is_implicit(flow: &Flow) -> bool {
+    matches!(&flow.source, FlowSource::Request { matched, .. } if matched.starts_with(crate::observe::implicit::IMPLICIT_PREFIX))
+}
+
+/// The verdict of one flow and the practices behind it. `named` is true
+/// when the policy names the flow's recipient organization anywhere: an
+/// implicit flow (see [`is_implicit`]) to a named recipient is expected by
+/// a reader of the policy, so it is at worst vague, never omitted.
+pub fn judge_flow(flow: &Flow, practices: &[Practice], ont: &Ontologies, named: bool) -> FlowVerdict {
     let mut supporting = Vec::new();
     let mut contradicting = Vec::new();
     let mut exact = false;
+    let first_party_flow = flow.destination.first_party;
     for (i, p) in practices.iter().enumerate() {
         // A clause about children's data only says nothing of the app's
         // users in general ("We do not knowingly collect personal
         // information from children under 13" must not contradict a flow).
-        if p.audience.is_some() {
+        if p.audience.is_some() || !action_bears(p, first_party_flow) {
+            continue;
+        }
+        // "We may disclose it if required by law" or "in a merger" does
+        // not disclose a routine transfer to a third party.
+        if !first_party_flow && !p.negated && p.condition.as_deref().is_some_and(|c| c != "consent") {
             continue;
         }
         let (Some(a), Some(d)) = (actor_covers(&p.actor, &flow.destination, ont), data_covers(&p.data_type, &flow.data_type, ont))
@@ -238,6 +273,10 @@ pub fn judge_flow(flow: &Flow, practices: &[Practice], ont: &Ontologies) -> Flow
             continue;
         };
         if p.negated {
+            // "We only share it with X" does not deny what goes to X.
+            if p.except.iter().any(|e| actor_covers(e, &flow.destination, ont).is_some()) {
+                continue;
+            }
             contradicting.push(i);
         } else {
             supporting.push(i);
@@ -245,6 +284,7 @@ pub fn judge_flow(flow: &Flow, practices: &[Practice], ont: &Ontologies) -> Flow
         }
     }
     let verdict = match (supporting.is_empty(), contradicting.is_empty()) {
+        (true, true) if named && is_implicit(flow) => Verdict::Vague,
         (true, true) => Verdict::Omitted,
         (true, false) => Verdict::Incorrect,
         (false, false) => Verdict::Ambiguous,
@@ -300,7 +340,12 @@ const MAX_LABELS: usize = 5;
 /// Compare what the policy declares with what the app was seen to do.
 pub fn compare(declared: &Declared, observed: &Observation, ont: &Ontologies) -> Comparison {
     let practices = declared.practices;
-    let flows: Vec<FlowVerdict> = observed.flows.iter().map(|f| judge_flow(f, practices, ont)).collect();
+    let named = |f: &Flow| {
+        f.destination.organization.as_ref().is_some_and(|o| {
+            declared.mentioned_organizations.contains(o) || practices.iter().any(|p| p.actor == Actor::Organization(o.clone()))
+        })
+    };
+    let flows: Vec<FlowVerdict> = observed.flows.iter().map(|f| judge_flow(f, practices, ont, named(f))).collect();
     let mut findings = Vec::new();
 
     // One finding per (verdict, data type, recipient), with up to MAX_LABELS flows as evidence.

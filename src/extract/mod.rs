@@ -12,6 +12,7 @@ use std::fmt;
 
 pub mod model;
 pub mod rules;
+pub mod statement;
 
 /// Who a practice is about.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -131,6 +132,17 @@ pub struct Practice {
     /// flows, which concern its users in general.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audience: Option<String>,
+    /// For a denial: the recipients it leaves out ("we only share it with
+    /// X" denies sharing with third parties except X). Empty for a denial
+    /// without exceptions and for every affirmative practice.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub except: Vec<Actor>,
+    /// The event an affirmative statement is conditional on: `legal` ("if
+    /// required by law"), `corporate_transaction` ("in a merger"),
+    /// `consent` ("with your consent"). A transfer stated only under such a
+    /// condition does not disclose the app's routine transfers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
 }
 
 /// Turns a policy into practices.

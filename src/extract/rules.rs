@@ -210,6 +210,8 @@ impl RuleExtractor {
                         }),
                         confidence: 1.0,
                         audience: audience.clone(),
+                        except: Vec::new(),
+                        condition: None,
                     });
                 }
             }

@@ -308,9 +308,10 @@ pub fn parse_har(
         }
     }
     let file = path.display().to_string();
-    let matcher = ValueMatcher::new(device);
+    let matcher = ValueMatcher::new(device).map_err(|e| Error::input(path, e))?;
     let tracker_parameters = super::tracker_params::TrackerParameterTable::shipped()?;
     let mut destinations: HashMap<String, Destination> = HashMap::new();
+    let mut implicit = super::implicit::ImplicitFlows::new()?;
     let mut traffic = Traffic::default();
     let mut read_entry = |index: usize, entry: HarEntry| -> Result<()> {
         let Some(req) = &entry.request else {
@@ -347,6 +348,22 @@ pub fn parse_har(
             scan_body(&mut scan, post, &headers);
         }
         for hit in scan.finish() {
+            traffic.flows.push(Flow {
+                data_type: hit.data_type,
+                destination: destination.clone(),
+                source: FlowSource::Request {
+                    method: method.clone(),
+                    url: url_text.clone(),
+                    location: hit.location,
+                    matched: hit.matched,
+                    file: file.clone(),
+                    entry: index,
+                },
+                confidence: hit.confidence,
+            });
+        }
+        let has_payload = req.post_data.is_some() || url.query().is_some_and(|q| !q.is_empty());
+        for hit in implicit.request(&destination, &headers, has_payload) {
             traffic.flows.push(Flow {
                 data_type: hit.data_type,
                 destination: destination.clone(),
@@ -779,6 +796,10 @@ impl Encoding {
 /// Shortest base64 or hex pattern kept (shorter ones would match by chance).
 const MIN_ENCODED_PATTERN: usize = 8;
 
+/// Largest total pattern length searched with a full DFA (fastest, but its
+/// memory is states times alphabet); above it the contiguous NFA is used.
+const MAX_DFA_PATTERN_BYTES: usize = 256 * 1024;
+
 /// What a pattern of the automaton stands for.
 struct PatternMeta {
     data_type: String,
@@ -806,7 +827,7 @@ struct ValueMatcher {
 }
 
 impl ValueMatcher {
-    fn new(device: Option<&DeviceProfile>) -> Self {
+    fn new(device: Option<&DeviceProfile>) -> std::result::Result<Self, String> {
         let mut patterns: Vec<String> = Vec::new();
         let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
         let mut meta = Vec::new();
@@ -858,21 +879,36 @@ impl ValueMatcher {
             // picks bytes of the encoded values (hex digits, base64 letters)
             // that are common in real bodies, and then stops at nearly
             // every byte. With the sample app's advertising ID that made a
-            // 69 MB capture take 1.31 s instead of 0.45 s.
-            AhoCorasickBuilder::new()
+            // 69 MB capture take 1.31 s instead of 0.45 s. A DFA's memory is
+            // its states times its alphabet, so a large profile (up to the
+            // device profile's limits) gets the compact NFA instead.
+            let total: usize = patterns.iter().map(String::len).sum();
+            let kind = if total <= MAX_DFA_PATTERN_BYTES {
+                aho_corasick::AhoCorasickKind::DFA
+            } else {
+                aho_corasick::AhoCorasickKind::ContiguousNFA
+            };
+            let built = AhoCorasickBuilder::new()
                 .ascii_case_insensitive(true)
                 .match_kind(MatchKind::Standard)
-                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                .kind(Some(kind))
                 .prefilter(false)
                 .build(&patterns)
-                .ok()
+                .map_err(|e| {
+                    format!(
+                        "cannot search traffic for the device profile's {} values ({} patterns, {total} bytes): {e}",
+                        device.map_or(0, |d| d.pairs().count()),
+                        patterns.len()
+                    )
+                })?;
+            Some(built)
         };
-        ValueMatcher {
+        Ok(ValueMatcher {
             automaton,
             patterns,
             meta,
             coordinates: device.map(|d| d.coordinates.clone()).unwrap_or_default(),
-        }
+        })
     }
 
     /// Data types whose values occur in `hay` as whole tokens, with the encoding seen.

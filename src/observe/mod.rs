@@ -14,6 +14,7 @@ pub mod destination;
 pub mod device;
 pub mod dex;
 pub mod har;
+pub mod implicit;
 pub mod ios;
 pub mod manifest;
 pub mod pcap;

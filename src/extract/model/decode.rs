@@ -4,9 +4,10 @@
 //! predicted group) and the named recipients (organizations, categories).
 
 use super::labels::{group_index, idx, LabelSpace};
+use crate::extract::statement::{read_statement, StatementKind, Subject};
 use crate::extract::{rules::RuleTables, Action, Actor, Evidence, Practice};
 use crate::ontology::{EntityMention, EntityOntology, Ontologies, PhraseMatch};
-use crate::policy::Sentence;
+use crate::policy::{BlockKind, Sentence};
 
 /// The prefilter: false for sentences that cannot state a data practice
 /// (no practice verb, data noun or recipient word at all). Skipped
@@ -19,7 +20,7 @@ pub fn may_state_practice(text: &str) -> bool {
 /// change the practices decoded from the same probabilities: it is part of
 /// the extractor's version, so practices cached by an older candor are not
 /// reused.
-pub const REVISION: u32 = 5;
+pub const REVISION: u32 = 6;
 
 // The three bars below were chosen together for `candor-minilm-7-l4` on a
 // grid (practice 0.6/0.7/0.8 x phrase 0.05/0.1/0.2 x umbrella
@@ -66,55 +67,183 @@ fn threshold(labels: &LabelSpace, i: usize) -> f32 {
     labels.thresholds.get(i).copied().unwrap_or(0.5)
 }
 
-/// Practices one sentence states, given its label probabilities.
-pub fn practices(sentence: &Sentence, probs: &[f32], labels: &LabelSpace, ont: &Ontologies) -> Vec<Practice> {
+/// Where a sentence stands in its policy: the kind of block it is in and
+/// the sentence before it (pronouns such as "they" point back to it).
+#[derive(Debug, Clone, Copy)]
+pub struct SentenceContext<'a> {
+    pub block: BlockKind,
+    pub previous: Option<&'a Sentence>,
+    /// For a list item: the sentence that introduces the list ("This
+    /// service may collect the following:") and the one before it.
+    pub lead_in: Option<(&'a Sentence, Option<&'a Sentence>)>,
+}
+
+impl Default for SentenceContext<'_> {
+    fn default() -> Self {
+        SentenceContext { block: BlockKind::Paragraph, previous: None, lead_in: None }
+    }
+}
+
+/// Who a list's lead-in sentence speaks of, when it is a third party: its
+/// named recipients (or those of the sentence before, for "this service"),
+/// or third parties in general. `None` when the lead-in is about the app
+/// maker or says nothing of whom.
+fn lead_in_recipients(lead_in: &Sentence, before: Option<&Sentence>, ont: &Ontologies) -> Option<Vec<PhraseMatch>> {
+    let reading = read_statement(&lead_in.text, BlockKind::Paragraph);
+    let lower = format!(" {} ", lead_in.text.to_lowercase());
+    let we = [" we ", " us ", " our ", " we'", " us,", " us."].iter().any(|w| lower.contains(w));
+    let mut mentions = ont.entities.find_mentions(&lead_in.text);
+    if reading.subject == Subject::ThirdParty && mentions.is_empty() {
+        mentions = before.map(|b| ont.entities.find_mentions(&b.text)).unwrap_or_default();
+    }
+    if reading.subject == Subject::ThirdParty || (!we && !mentions.is_empty()) {
+        Some(mentions.into_iter().map(|m| PhraseMatch { start: 0, end: 0, ..m }).collect())
+    } else {
+        None
+    }
+}
+
+/// Practices one sentence states, given its label probabilities and its
+/// place in the policy.
+///
+/// The model says whether the sentence states a practice, by whom, which
+/// actions and whether it is negated; the statement reading
+/// ([`crate::extract::statement`]) says whether it is a statement at all
+/// (headings and questions are not), which verbs a negation denies (the
+/// other actions stay affirmative), and whether a negation is only a
+/// restriction on a recipient, conditional ("except ...", data of one
+/// page) or about something else than a practice: none of those is a
+/// denial. "Only ... with X" denies sharing with anyone but X.
+pub fn practices(sentence: &Sentence, context: &SentenceContext, probs: &[f32], labels: &LabelSpace, ont: &Ontologies) -> Vec<Practice> {
+    let reading = read_statement(&sentence.text, context.block);
+    if reading.kind != StatementKind::Statement {
+        return Vec::new();
+    }
     let on = |i: usize| probs.get(i).copied().unwrap_or(0.0) >= threshold(labels, i);
     let p_practice = probs.get(idx::PRACTICE).copied().unwrap_or(0.0);
     let states_practice = on(idx::PRACTICE) && p_practice >= MIN_PRACTICE_PROBABILITY;
+    // A recipient named in the sentence (an organization, "advertising
+    // partners", "payment processors") halves the bar for the third-party
+    // head. "They", "these partners", "none of them" are the third parties
+    // of the sentence before when this one names none.
+    let p_third = probs.get(idx::THIRD_PARTY).copied().unwrap_or(0.0);
+    let mut mentions = ont.entities.find_mentions(&sentence.text);
+    let pronoun = reading.subject == Subject::ThirdParty;
+    if pronoun && mentions.is_empty() {
+        if let Some(prev) = context.previous {
+            mentions = ont.entities.find_mentions(&prev.text).into_iter().map(|m| PhraseMatch { start: 0, end: 0, ..m }).collect();
+        }
+    }
+    // A list item that names no one of its own is said by its lead-in
+    // ("This service may collect ...: - Device information ...").
+    let mut list_third = false;
+    if context.block == BlockKind::ListItem && mentions.is_empty() && !pronoun {
+        let lower = format!(" {} ", sentence.text.to_lowercase());
+        let we = [" we ", " us ", " our "].iter().any(|w| lower.contains(w));
+        if let (false, Some((lead, before))) = (we, context.lead_in) {
+            if let Some(m) = lead_in_recipients(lead, before, ont) {
+                mentions = m;
+                list_third = true;
+            }
+        }
+    }
+    let pronoun = pronoun || list_third;
+    let third = pronoun || on(idx::THIRD_PARTY) || (!mentions.is_empty() && p_third >= 0.5 * threshold(labels, idx::THIRD_PARTY));
+    let first = on(idx::FIRST_PARTY) && !pronoun;
+    // Recipients named after "except", "other than" or "only ... with" are
+    // the ones allowed: a denial leaves them out.
+    let (allowed, others): (Vec<PhraseMatch>, Vec<PhraseMatch>) = match reading.allowed_from {
+        Some(at) if !pronoun => mentions.iter().cloned().partition(|m| m.start >= at),
+        _ => (Vec::new(), mentions.clone()),
+    };
+    let allowed_actors = actors(&allowed, false, true).into_iter().filter(|a| *a != Actor::FirstParty && *a != Actor::ThirdParty).collect::<Vec<_>>();
+    // The model says the sentence is negated; the reading says which
+    // actions the negation denies. A negation that restricts a recipient,
+    // is conditional ("without your consent", "except as described", data
+    // of one page) or is about something else denies nothing; one with
+    // named exceptions ("other than Google Crashlytics") denies the act to
+    // every recipient but those.
+    let denied: Vec<Action> = if on(idx::NEGATED) && (!reading.negation.conditional || !allowed_actors.is_empty()) {
+        reading.negation.denied.clone()
+    } else {
+        Vec::new()
+    };
     // A sentence that says a practice does not happen states a practice
     // too, even where the practice head (trained mostly on affirmative
     // OPP-115 statements) is unsure: "TEN will not otherwise provide any
     // personal data to your credit card company" (practice 0.36, negated 0.64).
-    if !states_practice && !on(idx::NEGATED) {
+    if !states_practice && denied.is_empty() && !reading.only_with {
         return Vec::new();
     }
-    let predicted: Vec<Action> =
-        Action::ALL.iter().enumerate().filter(|(k, _)| on(idx::ACTIONS + k)).map(|(_, a)| *a).collect();
-    let negated = on(idx::NEGATED);
+    let predicted: Vec<Action> = if states_practice {
+        Action::ALL.iter().enumerate().filter(|(k, _)| on(idx::ACTIONS + k)).map(|(_, a)| *a).filter(|a| !denied.contains(a)).collect()
+    } else {
+        Vec::new()
+    };
     let mut data = data_types(sentence, probs, labels, ont);
     if data.is_empty() {
         // "We do not share your information", "We never sell your data": a
         // promise or a sale about personal data in general still counts (a
         // flow can contradict it); other practices need a data type.
-        if !(negated || predicted.contains(&Action::Sell)) || !ont.data_types.contains(GENERIC_DATA_TYPE) {
+        let generic = !denied.is_empty() || reading.only_with || predicted.contains(&Action::Sell);
+        if !generic || !ont.data_types.contains(GENERIC_DATA_TYPE) {
             return Vec::new();
         }
         data.push((GENERIC_DATA_TYPE.to_string(), None));
     }
-    // A recipient named in the sentence (an organization, "advertising
-    // partners", "payment processors") halves the bar for the third-party head.
-    let p_third = probs.get(idx::THIRD_PARTY).copied().unwrap_or(0.0);
-    let mentions = ont.entities.find_mentions(&sentence.text);
-    let third = on(idx::THIRD_PARTY) || (!mentions.is_empty() && p_third >= 0.5 * threshold(labels, idx::THIRD_PARTY));
-    let actors = actors(&mentions, on(idx::FIRST_PARTY), third);
     let evidence = Evidence { start: sentence.start, end: sentence.end, text: sentence.text.clone() };
     let audience = RuleTables::shipped().audience(&sentence.text);
     let mut out = Vec::new();
-    for actor in &actors {
-        for action in actions_for(actor, &predicted) {
-            for (data_type, phrase) in &data {
-                out.push(Practice {
-                    actor: actor.clone(),
-                    action,
-                    data_type: data_type.clone(),
-                    negated,
-                    evidence: evidence.clone(),
-                    data_phrase: phrase.clone(),
-                    confidence: p_practice,
-                    audience: audience.clone(),
-                });
+    let push = |actor: &Actor, action: Action, negated: bool, except: &[Actor], out: &mut Vec<Practice>| {
+        for (data_type, phrase) in &data {
+            let p = Practice {
+                actor: actor.clone(),
+                action,
+                data_type: data_type.clone(),
+                negated,
+                evidence: evidence.clone(),
+                data_phrase: phrase.clone(),
+                confidence: p_practice,
+                audience: audience.clone(),
+                except: except.to_vec(),
+                condition: if negated { None } else { reading.condition.clone() },
+            };
+            if !out.contains(&p) {
+                out.push(p);
             }
         }
+    };
+    // Affirmative practices: every actor of the sentence (recipients
+    // allowed by an exception included).
+    if states_practice || !allowed_actors.is_empty() {
+        for actor in actors(&mentions, first, third) {
+            let allowed_here = allowed_actors.contains(&actor);
+            if !states_practice && !allowed_here {
+                continue;
+            }
+            // An actor whose only fitting act is denied is not affirmed by
+            // the default act ("we do not share it with third parties").
+            let acts: Vec<Action> = if denied.is_empty() || allowed_here {
+                actions_for(&actor, &predicted)
+            } else {
+                predicted.iter().copied().filter(|a| fits(&actor, a)).collect()
+            };
+            for action in acts {
+                push(&actor, action, false, &[], &mut out);
+            }
+        }
+    }
+    // Denials: the denied actions, for the actors they fit (no default act).
+    if !denied.is_empty() {
+        for actor in actors(&others, first, third) {
+            for &action in denied.iter().filter(|a| fits(&actor, a)) {
+                push(&actor, action, true, &allowed_actors, &mut out);
+            }
+        }
+    }
+    // "We only share it with X": sharing with any other third party is denied.
+    if reading.only_with && !pronoun {
+        push(&Actor::ThirdParty, Action::Share, true, &allowed_actors, &mut out);
     }
     out
 }
@@ -162,6 +291,15 @@ fn data_types(sentence: &Sentence, probs: &[f32], labels: &LabelSpace, ont: &Ont
     out
 }
 
+/// Whether an action fits an actor: the first party collects, uses and
+/// retains; a third party receives (share, sell) or collects.
+fn fits(actor: &Actor, action: &Action) -> bool {
+    match actor {
+        Actor::FirstParty => matches!(action, Action::Collect | Action::Use | Action::Retain),
+        _ => matches!(action, Action::Share | Action::Sell | Action::Collect),
+    }
+}
+
 /// Actors: the first party when predicted; for a third-party sentence the
 /// organizations and categories among the sentence's entity `mentions`, or
 /// third parties in general.
@@ -192,11 +330,7 @@ fn actors(mentions: &[PhraseMatch], first: bool, third: bool) -> Vec<Actor> {
 /// and retains; a third party receives: share, sell, collect), or the
 /// actor's default action when none fits.
 fn actions_for(actor: &Actor, predicted: &[Action]) -> Vec<Action> {
-    let fits = |a: &Action| match actor {
-        Actor::FirstParty => matches!(a, Action::Collect | Action::Use | Action::Retain),
-        _ => matches!(a, Action::Share | Action::Sell | Action::Collect),
-    };
-    let mut out: Vec<Action> = predicted.iter().copied().filter(fits).collect();
+    let mut out: Vec<Action> = predicted.iter().copied().filter(|a| fits(actor, a)).collect();
     if out.is_empty() {
         out.push(if *actor == Actor::FirstParty { Action::Collect } else { Action::Share });
     }

@@ -268,7 +268,7 @@ impl Extractor for ModelExtractor {
         }
         let h = h.finalize();
         format!(
-            "model:{}+t{:02x}{:02x}{:02x}{:02x}+d{}+r{}+o{}",
+            "model:{}+t{:02x}{:02x}{:02x}{:02x}+d{}+r{}+s{}+o{}",
             self.classifier.labels.version,
             h[0],
             h[1],
@@ -276,6 +276,7 @@ impl Extractor for ModelExtractor {
             h[3],
             decode::REVISION,
             crate::extract::rules::rules_digest(),
+            crate::ontology::short_digest(&[crate::extract::statement::STATEMENTS_JSON]),
             self.ontologies.digest()
         )
     }
@@ -299,7 +300,16 @@ impl Extractor for ModelExtractor {
         let probs = self.predict_cached(&texts)?;
         let mut practices = Vec::new();
         for (&i, p) in candidates.iter().zip(&probs) {
-            practices.extend(decode::practices(&doc.sentences[i], p, &self.classifier.labels, self.ontologies));
+            let kind = |j: usize| doc.sections.get(doc.sentences[j].section).map_or(crate::policy::BlockKind::Paragraph, |s| s.kind);
+            let block = kind(i);
+            // A list item's lead-in: the nearest sentence above the list.
+            let lead_in = if block == crate::policy::BlockKind::ListItem {
+                (0..i).rev().find(|&j| kind(j) != crate::policy::BlockKind::ListItem).map(|j| (&doc.sentences[j], j.checked_sub(1).map(|k| &doc.sentences[k])))
+            } else {
+                None
+            };
+            let context = decode::SentenceContext { block, previous: i.checked_sub(1).map(|j| &doc.sentences[j]), lead_in };
+            practices.extend(decode::practices(&doc.sentences[i], &context, p, &self.classifier.labels, self.ontologies));
         }
         Ok(practices)
     }
