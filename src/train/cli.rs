@@ -98,6 +98,13 @@ pub struct EvalArgs {
     /// the hand-adjudicated ones to this JSONL file (error analysis).
     #[arg(long)]
     group_errors: Option<PathBuf>,
+    /// Run the verdict benchmark in this folder instead (`tests/verdicts`):
+    /// 5-class verdict accuracy, confusion matrix and flagged
+    /// (omitted/incorrect) precision and recall, per half, for the model
+    /// and the rule baseline. With `--errors F`, the flows judged wrongly
+    /// are written to F (JSONL).
+    #[arg(long)]
+    verdicts: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -219,6 +226,24 @@ pub fn train(a: TrainArgs) -> Result<u8> {
 pub fn eval(a: EvalArgs) -> Result<u8> {
     let ont = crate::ontology::shipped()?;
     let classifier = SentenceClassifier::load(&model_dir(a.model.as_deref())?)?;
+    if let Some(dir) = &a.verdicts {
+        let model = ModelExtractor::from_classifier(classifier, ont);
+        let rules = RuleExtractor::new(ont);
+        let scores = super::verdicts::evaluate_verdicts(dir, &[&model, &rules], ont)?;
+        if let Some(path) = &a.errors {
+            let errors: Vec<&super::verdicts::VerdictError> =
+                scores.iter().filter(|s| s.extractor == "model").flat_map(|s| &s.errors).collect();
+            write_jsonl(path, &errors)?;
+            eprintln!("wrote {} wrongly judged flows to {}", errors.len(), path.display());
+        }
+        let text = if a.format == "json" {
+            serde_json::to_string_pretty(&scores).map_err(|e| Error::Data(e.to_string()))? + "\n"
+        } else {
+            super::verdicts::markdown(&scores)
+        };
+        print!("{text}");
+        return Ok(0);
+    }
     let examples = read_jsonl(&a.data)?;
     let rules = RuleExtractor::new(ont);
     let negation: Option<Vec<super::eval::NegationLabel>> =

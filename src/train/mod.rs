@@ -7,4 +7,5 @@ pub mod disclosure;
 pub mod eval;
 pub mod metrics;
 pub mod trainer;
+pub mod verdicts;
 pub mod cli;
