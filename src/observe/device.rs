@@ -13,6 +13,11 @@
 //!
 //! `latitude` and `longitude` (numbers, or arrays of numbers of equal length)
 //! are a `precise_location` coordinate pair.
+//!
+//! A profile holds at most [`MAX_VALUES`] values of at most
+//! [`MAX_VALUE_BYTES`] bytes each; a larger one is refused with a message,
+//! so the automaton that searches traffic for them stays small (about
+//! 100 MB at the limits) and is always built.
 
 use crate::error::{read_input, Error, Result};
 use crate::ontology::DataTypeOntology;
@@ -25,6 +30,15 @@ pub const MAX_DEVICE_PROFILE_BYTES: u64 = 4 * 1024 * 1024;
 
 /// Shortest value accepted: shorter ones would match by chance everywhere.
 pub const MIN_VALUE_CHARS: usize = 4;
+
+/// Longest value accepted, in bytes. Identifiers (advertising ids, IMEIs,
+/// e-mail addresses, phone numbers) are far shorter; each value becomes
+/// about forty search patterns (encodings, digests), so the length bounds
+/// the size of the automaton that searches traffic for them.
+pub const MAX_VALUE_BYTES: usize = 256;
+
+/// Most values accepted in one profile, over all keys.
+pub const MAX_VALUES: usize = 256;
 
 /// The data type a coordinate pair stands for.
 pub const COORDINATE_DATA_TYPE: &str = "precise_location";
@@ -58,12 +72,19 @@ impl DeviceProfile {
         let mut profile = DeviceProfile::default();
         let mut lats: Option<Vec<f64>> = None;
         let mut lons: Option<Vec<f64>> = None;
+        let mut count = 0usize;
         for (key, value) in &map {
             match key.as_str() {
                 "latitude" | "longitude" => {
                     let nums = numbers(value).ok_or_else(|| {
                         Error::input(path, format!("key \"{key}\": expected a number or an array of numbers"))
                     })?;
+                    if nums.len() > MAX_VALUES {
+                        return Err(Error::input(
+                            path,
+                            format!("key \"{key}\": {} numbers, over the {MAX_VALUES} value limit of a device profile", nums.len()),
+                        ));
+                    }
                     let limit = if key == "latitude" { 90.0 } else { 180.0 };
                     if let Some(bad) = nums.iter().find(|n| !n.is_finite() || n.abs() > limit) {
                         return Err(Error::input(path, format!("key \"{key}\": {bad} is out of range (±{limit})")));
@@ -84,9 +105,25 @@ impl DeviceProfile {
                     let strings = strings(value).ok_or_else(|| {
                         Error::input(path, format!("key \"{key}\": expected a string, a number or an array of them"))
                     })?;
+                    if count + strings.len() > MAX_VALUES {
+                        return Err(Error::input(
+                            path,
+                            format!("key \"{key}\": the profile holds more than {MAX_VALUES} values (the limit of a device profile)"),
+                        ));
+                    }
+                    count += strings.len();
                     let entry = profile.values.entry(key.clone()).or_default();
                     for s in strings {
                         let s = s.trim().to_string();
+                        if s.len() > MAX_VALUE_BYTES {
+                            return Err(Error::input(
+                                path,
+                                format!(
+                                    "key \"{key}\": a value of {} bytes is longer than the {MAX_VALUE_BYTES} byte limit of a device-profile value",
+                                    s.len()
+                                ),
+                            ));
+                        }
                         if s.chars().count() < MIN_VALUE_CHARS {
                             return Err(Error::input(
                                 path,
