@@ -247,10 +247,59 @@ pub fn is_implicit(flow: &Flow) -> bool {
     matches!(&flow.source, FlowSource::Request { matched, .. } if matched.starts_with(crate::observe::implicit::IMPLICIT_PREFIX))
 }
 
+/// The shipped verdict rules (`ontology/verdict_rules.json`).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct VerdictRules {
+    pub generic: GenericCoverage,
+    pub permission_denial_words: Vec<String>,
+}
+
+/// What a statement about personal information in general covers.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct GenericCoverage {
+    pub data_type: String,
+    pub covers: Vec<String>,
+}
+
+/// The rules as JSON.
+pub const VERDICT_RULES_JSON: &str = include_str!("../../ontology/verdict_rules.json");
+
+impl VerdictRules {
+    /// The rules compiled into the binary (checked by a test).
+    pub fn shipped() -> &'static VerdictRules {
+        use std::sync::OnceLock;
+        static CELL: OnceLock<VerdictRules> = OnceLock::new();
+        CELL.get_or_init(|| serde_json::from_str(VERDICT_RULES_JSON).unwrap_or_default())
+    }
+}
+
+/// Whether a statement about personal information in general covers the
+/// flow's data type: only data that identifies or describes the person
+/// (`ontology/verdict_rules.json`); other statements cover what their type
+/// subsumes.
+fn generic_covers(p: &Practice, flow: &Flow, ont: &Ontologies) -> bool {
+    let g = &VerdictRules::shipped().generic;
+    p.data_type != g.data_type || g.covers.iter().any(|c| c == &flow.data_type || ont.data_types.subsumes(c, &flow.data_type))
+}
+
+/// Whether a denial bears on a flow beyond actor, action and data type: a
+/// permission flow (the app reading data on the device) is contradicted
+/// only by a denial of access.
+fn denial_bears(p: &Practice, flow: &Flow) -> bool {
+    let rules = VerdictRules::shipped();
+    if matches!(flow.source, FlowSource::Permission { .. } | FlowSource::UsageDescription { .. }) {
+        let lower = p.evidence.text.to_lowercase();
+        return rules.permission_denial_words.iter().any(|w| lower.contains(w.as_str()));
+    }
+    true
+}
+
 /// The verdict of one flow and the practices behind it. `named` is true
-/// when the policy names the flow's recipient organization anywhere: an
-/// implicit flow (see [`is_implicit`]) to a named recipient is expected by
-/// a reader of the policy, so it is at worst vague, never omitted.
+/// when the policy names the flow's recipient organization anywhere: a
+/// flow to a named recipient that no statement denies is disclosed, if
+/// only broadly (vague), never omitted; this is also what keeps the
+/// implicit flows (see [`is_implicit`]) of a named service from being
+/// errors.
 pub fn judge_flow(flow: &Flow, practices: &[Practice], ont: &Ontologies, named: bool) -> FlowVerdict {
     let mut supporting = Vec::new();
     let mut contradicting = Vec::new();
@@ -260,7 +309,7 @@ pub fn judge_flow(flow: &Flow, practices: &[Practice], ont: &Ontologies, named: 
         // A clause about children's data only says nothing of the app's
         // users in general ("We do not knowingly collect personal
         // information from children under 13" must not contradict a flow).
-        if p.audience.is_some() || !action_bears(p, first_party_flow) {
+        if p.audience.is_some() || !action_bears(p, first_party_flow) || !generic_covers(p, flow, ont) {
             continue;
         }
         // "We may disclose it if required by law" or "in a merger" does
@@ -274,7 +323,7 @@ pub fn judge_flow(flow: &Flow, practices: &[Practice], ont: &Ontologies, named: 
         };
         if p.negated {
             // "We only share it with X" does not deny what goes to X.
-            if p.except.iter().any(|e| actor_covers(e, &flow.destination, ont).is_some()) {
+            if p.except.iter().any(|e| actor_covers(e, &flow.destination, ont).is_some()) || !denial_bears(p, flow) {
                 continue;
             }
             contradicting.push(i);
@@ -284,7 +333,10 @@ pub fn judge_flow(flow: &Flow, practices: &[Practice], ont: &Ontologies, named: 
         }
     }
     let verdict = match (supporting.is_empty(), contradicting.is_empty()) {
-        (true, true) if named && is_implicit(flow) => Verdict::Vague,
+        // A recipient the policy names ("Link to the privacy policies of the
+        // third-party services the app uses: AdMob, Firebase ...") is
+        // disclosed as one, if only broadly as to what it receives.
+        (true, true) if named && !first_party_flow => Verdict::Vague,
         (true, true) => Verdict::Omitted,
         (true, false) => Verdict::Incorrect,
         (false, false) => Verdict::Ambiguous,

@@ -98,6 +98,9 @@ pub struct NegationReading {
     /// A negation that applies to something other than a practice ("not
     /// limited to", "not necessary").
     pub off_practice: bool,
+    /// Actions of practice verbs outside every negation's reach ("we
+    /// *collect* it but do not share it").
+    pub affirmed: Vec<Action>,
 }
 
 /// Where the sentence's subject points.
@@ -228,6 +231,7 @@ pub fn read_statement(text: &str, block: BlockKind) -> StatementReading {
             allowed_from.get_or_insert(w.start);
         }
     }
+    let mut negated_verbs: Vec<usize> = Vec::new();
     let mut i = 0;
     while i < ws.len() {
         let w = ws[i].text;
@@ -270,6 +274,22 @@ pub fn read_statement(text: &str, block: BlockKind) -> StatementReading {
             seen += 1;
             k += 1;
         }
+        if let Some((_, at)) = verb {
+            negated_verbs.push(at);
+            // "not sold or provided to third parties": the coordinated verb
+            // is denied too ("provide ... to" is a transfer).
+            if let (Some(conj), Some(next)) = (ws.get(at + 1), ws.get(at + 2)) {
+                if matches!(conj.text, "or" | "and" | "nor") {
+                    let a = verb_action(next.text).or_else(|| next.text.starts_with("provid").then_some(Action::Share));
+                    if let Some(a) = a {
+                        negated_verbs.push(at + 2);
+                        if !negation.denied.contains(&a) && !(t.restriction_modals.iter().any(|m| phrase_at(&ws, i, m) || (i > 0 && phrase_at(&ws, i - 1, m))) && restriction_subject(&ws[..i], t)) {
+                            negation.denied.push(a);
+                        }
+                    }
+                }
+            }
+        }
         let Some((action, _)) = verb else {
             negation.off_practice = true;
             i += neg_len;
@@ -285,6 +305,13 @@ pub fn read_statement(text: &str, block: BlockKind) -> StatementReading {
             negation.denied.push(action);
         }
         i += neg_len;
+    }
+    for (k, w) in ws.iter().enumerate() {
+        if let (false, Some(a)) = (negated_verbs.contains(&k), verb_action(w.text)) {
+            if !negation.affirmed.contains(&a) {
+                negation.affirmed.push(a);
+            }
+        }
     }
     if !negation.denied.is_empty() && (allowed_from.is_some() || qualified_subject(&ws, t)) {
         negation.conditional = true;

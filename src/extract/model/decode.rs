@@ -128,7 +128,20 @@ pub fn practices(sentence: &Sentence, context: &SentenceContext, probs: &[f32], 
     // of the sentence before when this one names none.
     let p_third = probs.get(idx::THIRD_PARTY).copied().unwrap_or(0.0);
     let mut mentions = ont.entities.find_mentions(&sentence.text);
-    let pronoun = reading.subject == Subject::ThirdParty;
+    // "these third parties have access to ...": the recipients named just
+    // before, when the sentence names none of its own but the generic ones.
+    let anaphor = ["these third parties", "these third-party", "such third parties", "these providers", "these service providers", "these companies", "these services", "these partners"];
+    let lower_text = sentence.text.to_lowercase();
+    let pronoun = reading.subject == Subject::ThirdParty || anaphor.iter().any(|a| lower_text.contains(a));
+    let only_generic = mentions.iter().all(|m| matches!(EntityOntology::split_mention(&m.id), EntityMention::Category(_)));
+    if pronoun && only_generic {
+        if let Some(prev) = context.previous {
+            let earlier: Vec<PhraseMatch> = ont.entities.find_mentions(&prev.text);
+            if earlier.iter().any(|m| matches!(EntityOntology::split_mention(&m.id), EntityMention::Organization(_))) {
+                mentions = earlier.into_iter().map(|m| PhraseMatch { start: 0, end: 0, ..m }).collect();
+            }
+        }
+    }
     if pronoun && mentions.is_empty() {
         if let Some(prev) = context.previous {
             mentions = ont.entities.find_mentions(&prev.text).into_iter().map(|m| PhraseMatch { start: 0, end: 0, ..m }).collect();
@@ -163,11 +176,24 @@ pub fn practices(sentence: &Sentence, context: &SentenceContext, probs: &[f32], 
     // of one page) or is about something else denies nothing; one with
     // named exceptions ("other than Google Crashlytics") denies the act to
     // every recipient but those.
-    let denied: Vec<Action> = if on(idx::NEGATED) && (!reading.negation.conditional || !allowed_actors.is_empty()) {
+    let mut denied: Vec<Action> = if on(idx::NEGATED) && (!reading.negation.conditional || !allowed_actors.is_empty()) {
         reading.negation.denied.clone()
     } else {
         Vec::new()
     };
+    // "The app does not use cookies": a denied use of data, with no other
+    // verb that affirms collecting it, denies collecting it too.
+    if denied.contains(&Action::Use) && !denied.contains(&Action::Collect) && !reading.negation.affirmed.contains(&Action::Collect) {
+        denied.push(Action::Collect);
+    }
+    // Likewise a denied sale with no verb that affirms sharing denies the
+    // transfer the model reads ("will not be sold or given to anyone").
+    if denied.contains(&Action::Sell) && !denied.contains(&Action::Share) && !reading.negation.affirmed.contains(&Action::Share) {
+        let share_read = probs.get(idx::ACTIONS + 2).copied().unwrap_or(0.0) >= threshold(labels, idx::ACTIONS + 2);
+        if share_read {
+            denied.push(Action::Share);
+        }
+    }
     // A sentence that says a practice does not happen states a practice
     // too, even where the practice head (trained mostly on affirmative
     // OPP-115 statements) is unsure: "TEN will not otherwise provide any
