@@ -329,7 +329,11 @@ pub fn judge_flow(flow: &Flow, practices: &[Practice], ont: &Ontologies, named: 
             contradicting.push(i);
         } else {
             supporting.push(i);
-            exact |= a == Match::Exact && d == Match::Exact;
+            // "Advertising partners collect your advertising ID" in a
+            // policy that names this partner among its advertisers states
+            // the data and the recipient exactly.
+            let named_category = named && matches!(p.actor, Actor::Category(_));
+            exact |= (a == Match::Exact || named_category) && d == Match::Exact;
         }
     }
     let verdict = match (supporting.is_empty(), contradicting.is_empty()) {

@@ -244,10 +244,39 @@ impl ModelExtractor {
         Ok(out.into_iter().map(|p| p.unwrap_or_default()).collect())
     }
 
-    /// The sentences of a policy the model reads: those that may state a practice.
-    fn candidates(doc: &PolicyDocument) -> Vec<usize> {
-        (0..doc.sentences.len()).filter(|&i| decode::may_state_practice(&doc.sentences[i].text)).collect()
+    /// The sentences of a policy the model reads (those that may state a
+    /// practice), each with the text the model reads for it: a list item
+    /// under a lead-in that ends in a colon ("we collect the following
+    /// personal data:") is read together with its lead-in, so "Date of
+    /// birth" is read as what the lead-in says is collected.
+    fn candidates(doc: &PolicyDocument) -> Vec<(usize, String)> {
+        let mut out = Vec::new();
+        for i in 0..doc.sentences.len() {
+            let s = &doc.sentences[i];
+            let text = match lead_in_of(doc, i) {
+                Some(j) if doc.sentences[j].text.trim_end().ends_with(':') => format!("{} {}", doc.sentences[j].text, s.text),
+                _ => s.text.clone(),
+            };
+            if decode::may_state_practice(&text) {
+                out.push((i, text));
+            }
+        }
+        out
     }
+}
+
+/// The kind of block sentence `i` stands in.
+fn block_of(doc: &PolicyDocument, i: usize) -> crate::policy::BlockKind {
+    doc.sections.get(doc.sentences[i].section).map_or(crate::policy::BlockKind::Paragraph, |s| s.kind)
+}
+
+/// For a list item, the nearest sentence above its list (its lead-in).
+fn lead_in_of(doc: &PolicyDocument, i: usize) -> Option<usize> {
+    use crate::policy::BlockKind::ListItem;
+    if block_of(doc, i) != ListItem {
+        return None;
+    }
+    (0..i).rev().find(|&j| block_of(doc, j) != ListItem)
 }
 
 impl Extractor for ModelExtractor {
@@ -289,26 +318,20 @@ impl Extractor for ModelExtractor {
         if self.sentence_cache.is_none() {
             return Ok(());
         }
-        let texts: Vec<&str> =
-            docs.iter().flat_map(|d| Self::candidates(d).into_iter().map(|i| d.sentences[i].text.as_str())).collect();
+        let candidates: Vec<String> = docs.iter().flat_map(|d| Self::candidates(d).into_iter().map(|(_, t)| t)).collect();
+        let texts: Vec<&str> = candidates.iter().map(String::as_str).collect();
         self.predict_cached(&texts).map(|_| ())
     }
 
     fn extract(&self, doc: &PolicyDocument) -> crate::Result<Vec<Practice>> {
         let candidates = Self::candidates(doc);
-        let texts: Vec<&str> = candidates.iter().map(|&i| doc.sentences[i].text.as_str()).collect();
+        let texts: Vec<&str> = candidates.iter().map(|(_, t)| t.as_str()).collect();
         let probs = self.predict_cached(&texts)?;
         let mut practices = Vec::new();
-        for (&i, p) in candidates.iter().zip(&probs) {
-            let kind = |j: usize| doc.sections.get(doc.sentences[j].section).map_or(crate::policy::BlockKind::Paragraph, |s| s.kind);
-            let block = kind(i);
-            // A list item's lead-in: the nearest sentence above the list.
-            let lead_in = if block == crate::policy::BlockKind::ListItem {
-                (0..i).rev().find(|&j| kind(j) != crate::policy::BlockKind::ListItem).map(|j| (&doc.sentences[j], j.checked_sub(1).map(|k| &doc.sentences[k])))
-            } else {
-                None
-            };
-            let context = decode::SentenceContext { block, previous: i.checked_sub(1).map(|j| &doc.sentences[j]), lead_in };
+        for ((i, _), p) in candidates.iter().zip(&probs) {
+            let i = *i;
+            let lead_in = lead_in_of(doc, i).map(|j| (&doc.sentences[j], j.checked_sub(1).map(|k| &doc.sentences[k])));
+            let context = decode::SentenceContext { block: block_of(doc, i), previous: i.checked_sub(1).map(|j| &doc.sentences[j]), lead_in };
             practices.extend(decode::practices(&doc.sentences[i], &context, p, &self.classifier.labels, self.ontologies));
         }
         Ok(practices)
