@@ -11,6 +11,7 @@ pub mod cli;
 pub mod compare;
 pub mod error;
 pub mod extract;
+pub mod input;
 pub mod observe;
 pub mod ontology;
 pub mod policy;

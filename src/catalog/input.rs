@@ -77,15 +77,17 @@ pub struct Catalog {
 /// Only an unreadable file is an error; bad lines become [`CatalogIssue`]s.
 pub fn read_catalog(path: &Path) -> Result<Catalog> {
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let file = std::fs::File::open(path).map_err(|e| Error::input(path, crate::error::describe_io(&e)))?;
-    if std::fs::metadata(path).map(|m| m.is_dir()).unwrap_or(false) {
-        return Err(Error::input(path, "is a directory, expected a catalog file (.jsonl or .csv)"));
-    }
+    let (file, _) = crate::input::open_input(path, MAX_CATALOG_BYTES).map_err(|e| match e {
+        Error::Input { path, problem } => Error::input(path, format!("{problem} (a catalog is a .jsonl or .csv file)")),
+        other => other,
+    })?;
     let is_csv = path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("csv"));
     let mut catalog = Catalog { path: path.to_path_buf(), ..Default::default() };
     let rows: Vec<(usize, std::result::Result<RawEntry, String>)> = if is_csv {
-        read_csv_rows(std::io::BufReader::new(file)).map_err(|e| Error::input(path, e))?
+        read_csv_rows(RecordBudget::new(file)).map_err(|e| Error::input(path, e))?
     } else {
+        // Even a file that grows while it is read is read no further than the limit.
+        let file = std::io::Read::take(file, MAX_CATALOG_BYTES);
         read_jsonl_rows(std::io::BufReader::new(file)).map_err(|e| Error::input(path, e))?
     };
     let mut first_line: HashMap<String, usize> = HashMap::new();
@@ -166,20 +168,28 @@ impl RawEntry {
     }
 }
 
-/// Longest catalog line read (bytes); longer lines are skipped as bad.
-const MAX_LINE_BYTES: usize = 1 << 20;
+/// Longest catalog line (or CSV record) read (bytes); longer lines are
+/// skipped as bad, and never held in memory whole.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
+/// Largest catalog file read (about half a million apps).
+pub const MAX_CATALOG_BYTES: u64 = 256 * 1024 * 1024;
 
 fn read_jsonl_rows(mut reader: impl BufRead) -> std::result::Result<Vec<(usize, std::result::Result<RawEntry, String>)>, String> {
     let mut rows = Vec::new();
     let mut buf = Vec::new();
     let mut line = 0usize;
     loop {
-        buf.clear();
-        let n = reader.read_until(b'\n', &mut buf).map_err(|e| crate::error::describe_io(&e))?;
+        let n = crate::input::read_line_bounded(&mut reader, &mut buf, MAX_LINE_BYTES + 4)
+            .map_err(|e| crate::error::describe_io(&e))?;
         if n == 0 {
             break;
         }
         line += 1;
+        if n > MAX_LINE_BYTES + 3 {
+            rows.push((line, Err(format!("line is {n} bytes, over the {MAX_LINE_BYTES} byte limit"))));
+            continue;
+        }
         let bytes = if line == 1 { buf.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&buf) } else { &buf[..] };
         if bytes.len() > MAX_LINE_BYTES {
             rows.push((line, Err(format!("line is {} bytes, over the {MAX_LINE_BYTES} byte limit", bytes.len()))));
@@ -228,18 +238,115 @@ fn parse_json_entry(text: &str) -> std::result::Result<RawEntry, String> {
     Ok(raw)
 }
 
-fn read_csv_rows(reader: impl std::io::Read) -> std::result::Result<Vec<(usize, std::result::Result<RawEntry, String>)>, String> {
+/// A reader that fails with [`RecordTooLong`] once more than
+/// [`MAX_LINE_BYTES`] have been read since `used` was last reset: the CSV
+/// parser reads a quoted field until its closing quote, which an unclosed
+/// quote puts at the end of the file. It also stops at
+/// [`MAX_CATALOG_BYTES`] in all, should the file grow while it is read.
+struct RecordBudget<R> {
+    inner: R,
+    used: std::rc::Rc<std::cell::Cell<usize>>,
+    total: u64,
+}
+
+#[derive(Debug)]
+struct RecordTooLong;
+
+impl std::fmt::Display for RecordTooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "a record runs past {MAX_LINE_BYTES} bytes")
+    }
+}
+
+impl std::error::Error for RecordTooLong {}
+
+impl<R> RecordBudget<R> {
+    fn new(inner: R) -> Self {
+        RecordBudget { inner, used: Default::default(), total: 0 }
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for RecordBudget<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.used.get() > MAX_LINE_BYTES {
+            return Err(std::io::Error::other(RecordTooLong));
+        }
+        if self.total > MAX_CATALOG_BYTES {
+            return Err(std::io::Error::other(format!("the catalog grew past {MAX_CATALOG_BYTES} bytes while it was read")));
+        }
+        let n = self.inner.read(buf)?;
+        self.used.set(self.used.get() + n);
+        self.total += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R: std::io::Seek> std::io::Seek for RecordBudget<R> {
+    fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.inner.seek(pos)
+    }
+}
+
+/// The offset just past the first `\n` at or after `from` (`None` when the
+/// input ends first), read in blocks.
+fn next_line_start<R: std::io::Read + std::io::Seek>(r: &mut R, from: u64) -> std::io::Result<Option<u64>> {
+    r.seek(std::io::SeekFrom::Start(from))?;
+    let mut block = vec![0u8; 64 * 1024];
+    let mut at = from;
+    loop {
+        let n = match r.read(&mut block) {
+            Ok(0) => return Ok(None),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if let Some(i) = block[..n].iter().position(|&b| b == b'\n') {
+            return Ok(Some(at + i as u64 + 1));
+        }
+        at += n as u64;
+    }
+}
+
+fn read_csv_rows<R: std::io::Read + std::io::Seek>(
+    reader: RecordBudget<R>,
+) -> std::result::Result<Vec<(usize, std::result::Result<RawEntry, String>)>, String> {
+    let used = reader.used.clone();
     let mut rdr = csv::ReaderBuilder::new().flexible(true).has_headers(false).from_reader(reader);
     let mut rows = Vec::new();
     let mut header: Option<Vec<String>> = None;
     let mut record = csv::ByteRecord::new();
     loop {
-        let line_hint = rdr.position().line() as usize;
+        let start = rdr.position().clone();
+        let line_hint = start.line() as usize;
+        used.set(0);
         match rdr.read_byte_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
                 let line = e.position().map(|p| p.line() as usize).unwrap_or(line_hint);
+                let too_long = match e.kind() {
+                    csv::ErrorKind::Io(io) => io.get_ref().is_some_and(|i| i.is::<RecordTooLong>()),
+                    _ => false,
+                };
+                if too_long {
+                    if header.is_none() {
+                        return Err(format!("line {line_hint}: the CSV header runs past {MAX_LINE_BYTES} bytes"));
+                    }
+                    // The record is reported at the line it starts on, and
+                    // reading starts again on the next line: a stray quote
+                    // costs its own line, not every app after it.
+                    rows.push((
+                        line_hint,
+                        Err(format!("a record starting on this line runs past {MAX_LINE_BYTES} bytes (an unclosed quote?)")),
+                    ));
+                    let next = next_line_start(&mut rdr.get_mut().inner, start.byte()).map_err(|e| crate::error::describe_io(&e))?;
+                    let Some(next) = next else { break };
+                    let mut pos = csv::Position::new();
+                    pos.set_byte(next).set_line(start.line() + 1).set_record(start.record() + 1);
+                    used.set(0);
+                    rdr.seek_raw(std::io::SeekFrom::Start(next), pos).map_err(|e| e.to_string())?;
+                    continue;
+                }
                 if matches!(e.kind(), csv::ErrorKind::Io(_)) {
                     return Err(e.to_string());
                 }
@@ -317,7 +424,7 @@ mod tests {
 
     #[test]
     fn catalog_csv_lists_and_bad_rows() {
-        let rows = read_csv_rows(&b"app_id,policy,manifest,traffic\na,p.md,m1.xml;m2.xml,\nb,p.md,m.xml,t.har,extra\n"[..]).unwrap();
+        let rows = read_csv_rows(RecordBudget::new(std::io::Cursor::new(&b"app_id,policy,manifest,traffic\na,p.md,m1.xml;m2.xml,\nb,p.md,m.xml,t.har,extra\n"[..]))).unwrap();
         assert_eq!(rows.len(), 2);
         let a = rows[0].1.as_ref().unwrap();
         assert_eq!(a.manifests, vec!["m1.xml", "m2.xml"]);

@@ -267,22 +267,7 @@ pub fn observe_inputs(app: &AppEntry) -> ObserveInputs {
 /// SHA-256 of a file's content, or a marker saying why it could not be read
 /// (so that a file appearing later changes the hash).
 pub fn file_digest(path: &Path) -> String {
-    use sha2::{Digest, Sha256};
-    use std::io::Read;
-    let mut file = match std::fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) => return format!("unreadable:{:?}", e.kind()),
-    };
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        match file.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => h.update(&buf[..n]),
-            Err(e) => return format!("unreadable:{:?}", e.kind()),
-        }
-    }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    crate::input::digest_file(path)
 }
 
 /// The hashes a run needs for one app: of all its inputs together, and of

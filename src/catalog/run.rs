@@ -33,6 +33,10 @@ use std::time::{Duration, Instant};
 /// that the first results are stored within seconds and memory stays flat.
 pub const POLICY_WINDOW: usize = 32;
 
+/// Most worker threads a run starts (or four per core, if more): a larger
+/// `--jobs` is lowered to it with a note.
+pub const MAX_JOBS: usize = 256;
+
 /// How a run reports progress.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProgressMode {
@@ -289,7 +293,16 @@ pub fn run_catalog(opts: &RunOptions, extractor: &mut dyn Extractor, ont: &'stat
         extractor.use_sentence_cache(c.sentence_cache());
     }
     let extractor: &dyn Extractor = extractor;
-    let jobs = if opts.jobs == 0 { std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) } else { opts.jobs };
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let max_jobs = MAX_JOBS.max(4 * cores);
+    let jobs = match opts.jobs {
+        0 => cores,
+        n if n > max_jobs => {
+            eprintln!("candor: --jobs {n} is more than the {max_jobs} worker threads a run starts; using {max_jobs}");
+            max_jobs
+        }
+        n => n,
+    };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
         .thread_name(|i| format!("candor-catalog-{i}"))

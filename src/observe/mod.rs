@@ -407,7 +407,9 @@ enum Sniffed {
 fn sniff(path: &std::path::Path) -> Sniffed {
     use std::io::Read;
     let mut head = [0u8; 8];
-    let n = std::fs::File::open(path).and_then(|mut f| f.read(&mut head)).unwrap_or(0);
+    // Only a regular file is opened: opening a FIFO waits for a writer.
+    let regular = std::fs::metadata(path).is_ok_and(|m| m.is_file());
+    let n = if regular { std::fs::File::open(path).and_then(|mut f| f.read(&mut head)).unwrap_or(0) } else { 0 };
     let head = &head[..n];
     if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
         Sniffed::Zip

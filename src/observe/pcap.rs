@@ -44,11 +44,8 @@ pub struct SeenHost {
 
 /// Read a capture and turn each distinct (source, host) into a contact.
 pub fn read_pcap(path: &Path, ont: &Ontologies, first_party: &FirstParty) -> Result<Vec<Contact>> {
-    let meta = std::fs::metadata(path).map_err(|e| Error::input(path, describe_io(&e)))?;
-    if meta.is_dir() {
-        return Err(Error::input(path, "is a directory, expected a capture file"));
-    }
-    let file = std::fs::File::open(path).map_err(|e| Error::input(path, describe_io(&e)))?;
+    // Any size: the capture is streamed, memory does not grow with it.
+    let (file, _) = crate::input::open_input(path, u64::MAX)?;
     let hosts = capture_hosts(std::io::BufReader::with_capacity(1 << 16, file), path)?;
     let label = path.display().to_string();
     Ok(hosts

@@ -95,11 +95,7 @@ impl ZipArchive<std::fs::File> {
 
     /// Open an archive file with the given limits.
     pub fn open_file_with(path: &Path, limits: ZipLimits) -> Result<Self> {
-        let meta = std::fs::metadata(path).map_err(|e| Error::input(path, describe_io(&e)))?;
-        if meta.is_dir() {
-            return Err(Error::input(path, "is a directory, expected an archive file"));
-        }
-        let file = std::fs::File::open(path).map_err(|e| Error::input(path, describe_io(&e)))?;
+        let (file, _) = crate::input::open_input(path, u64::MAX)?;
         ZipArchive::new(file, path, limits)
     }
 }
