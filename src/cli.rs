@@ -441,8 +441,10 @@ fn extract(a: ExtractArgs) -> Result<u8> {
             let mut out = String::new();
             for p in &practices {
                 out.push_str(&format!(
-                    "{}{}{} {} {} @{}..{}: {}\n",
+                    "{}{}{}{}{} {} {} @{}..{}: {}\n",
                     p.audience.as_deref().map(|a| format!("[{a} only] ")).unwrap_or_default(),
+                    p.scope.as_deref().map(|s| format!("[{s}, not a denial] ")).unwrap_or_default(),
+                    p.condition.as_deref().map(|c| format!("[only if {c}] ")).unwrap_or_default(),
                     if p.negated { "NOT " } else { "" },
                     p.actor,
                     p.action,

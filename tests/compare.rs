@@ -18,6 +18,7 @@ fn practice(actor: Actor, action: Action, data_type: &str, negated: bool) -> Pra
         audience: None,
         except: Vec::new(),
         condition: None,
+        scope: None,
     }
 }
 

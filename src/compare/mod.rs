@@ -309,7 +309,8 @@ pub fn judge_flow(flow: &Flow, practices: &[Practice], ont: &Ontologies, named: 
         // A clause about children's data only says nothing of the app's
         // users in general ("We do not knowingly collect personal
         // information from children under 13" must not contradict a flow).
-        if p.audience.is_some() || !action_bears(p, first_party_flow) || !generic_covers(p, flow, ont) {
+        // A negation that restricts a recipient or is conditional denies nothing.
+        if p.audience.is_some() || p.scope.is_some() || !action_bears(p, first_party_flow) || !generic_covers(p, flow, ont) {
             continue;
         }
         // "We may disclose it if required by law" or "in a merger" does

@@ -143,6 +143,14 @@ pub struct Practice {
     /// condition does not disclose the app's routine transfers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub condition: Option<String>,
+    /// For a negated sentence whose negation denies nothing outright: why
+    /// (`restriction`: it restricts a recipient, "who may not use it for
+    /// other purposes"; `conditional`: "except ...", "without your
+    /// consent", data of one page; `off_practice`: the negation is about
+    /// something else, "in no way linked"). Such a practice is listed as
+    /// the sentence says it but contradicts no flow.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
 }
 
 /// Turns a policy into practices.

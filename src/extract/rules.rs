@@ -212,6 +212,7 @@ impl RuleExtractor {
                         audience: audience.clone(),
                         except: Vec::new(),
                         condition: None,
+                        scope: None,
                     });
                 }
             }

@@ -186,23 +186,38 @@ pub fn practices(sentence: &Sentence, context: &SentenceContext, probs: &[f32], 
     if denied.contains(&Action::Use) && !denied.contains(&Action::Collect) && !reading.negation.affirmed.contains(&Action::Collect) {
         denied.push(Action::Collect);
     }
-    // Likewise a denied sale with no verb that affirms sharing denies the
-    // transfer the model reads ("will not be sold or given to anyone").
-    if denied.contains(&Action::Sell) && !denied.contains(&Action::Share) && !reading.negation.affirmed.contains(&Action::Share) {
-        let share_read = probs.get(idx::ACTIONS + 2).copied().unwrap_or(0.0) >= threshold(labels, idx::ACTIONS + 2);
-        if share_read {
-            denied.push(Action::Share);
-        }
-    }
     // A sentence that says a practice does not happen states a practice
     // too, even where the practice head (trained mostly on affirmative
     // OPP-115 statements) is unsure: "TEN will not otherwise provide any
     // personal data to your credit card company" (practice 0.36, negated 0.64).
-    if !states_practice && denied.is_empty() && !reading.only_with {
+    // A negation the model reads that denies nothing outright is kept,
+    // marked with why, so the practice list says what the sentence says.
+    let scoped = on(idx::NEGATED) && denied.is_empty();
+    let scope = scoped.then(|| {
+        if reading.negation.restriction {
+            "restriction"
+        } else if reading.negation.conditional {
+            "conditional"
+        } else {
+            "off_practice"
+        }
+        .to_string()
+    });
+    if !states_practice && denied.is_empty() && !reading.only_with && !scoped {
         return Vec::new();
     }
+    // In a sentence with a negation, an action is affirmed only where a
+    // verb of it stands outside the negation ("we *collect* it but do not
+    // share it"); "we do not sell your data" affirms no sharing.
+    let negation_read = !denied.is_empty() || scoped;
     let predicted: Vec<Action> = if states_practice {
-        Action::ALL.iter().enumerate().filter(|(k, _)| on(idx::ACTIONS + k)).map(|(_, a)| *a).filter(|a| !denied.contains(a)).collect()
+        Action::ALL
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| on(idx::ACTIONS + k))
+            .map(|(_, a)| *a)
+            .filter(|a| !denied.contains(a) && (!negation_read || reading.negation.affirmed.contains(a)))
+            .collect()
     } else {
         Vec::new()
     };
@@ -211,7 +226,7 @@ pub fn practices(sentence: &Sentence, context: &SentenceContext, probs: &[f32], 
         // "We do not share your information", "We never sell your data": a
         // promise or a sale about personal data in general still counts (a
         // flow can contradict it); other practices need a data type.
-        let generic = !denied.is_empty() || reading.only_with || predicted.contains(&Action::Sell);
+        let generic = !denied.is_empty() || scoped || reading.only_with || predicted.contains(&Action::Sell);
         if !generic || !ont.data_types.contains(GENERIC_DATA_TYPE) {
             return Vec::new();
         }
@@ -220,7 +235,7 @@ pub fn practices(sentence: &Sentence, context: &SentenceContext, probs: &[f32], 
     let evidence = Evidence { start: sentence.start, end: sentence.end, text: sentence.text.clone() };
     let audience = RuleTables::shipped().audience(&sentence.text);
     let mut out = Vec::new();
-    let push = |actor: &Actor, action: Action, negated: bool, except: &[Actor], out: &mut Vec<Practice>| {
+    let push = |actor: &Actor, action: Action, negated: bool, except: &[Actor], scope: Option<String>, out: &mut Vec<Practice>| {
         for (data_type, phrase) in &data {
             let p = Practice {
                 actor: actor.clone(),
@@ -233,6 +248,7 @@ pub fn practices(sentence: &Sentence, context: &SentenceContext, probs: &[f32], 
                 audience: audience.clone(),
                 except: except.to_vec(),
                 condition: if negated { None } else { reading.condition.clone() },
+                scope: scope.clone(),
             };
             if !out.contains(&p) {
                 out.push(p);
@@ -249,13 +265,13 @@ pub fn practices(sentence: &Sentence, context: &SentenceContext, probs: &[f32], 
             }
             // An actor whose only fitting act is denied is not affirmed by
             // the default act ("we do not share it with third parties").
-            let acts: Vec<Action> = if denied.is_empty() || allowed_here {
+            let acts: Vec<Action> = if !negation_read || allowed_here {
                 actions_for(&actor, &predicted)
             } else {
                 predicted.iter().copied().filter(|a| fits(&actor, a)).collect()
             };
             for action in acts {
-                push(&actor, action, false, &[], &mut out);
+                push(&actor, action, false, &[], None, &mut out);
             }
         }
     }
@@ -263,13 +279,22 @@ pub fn practices(sentence: &Sentence, context: &SentenceContext, probs: &[f32], 
     if !denied.is_empty() {
         for actor in actors(&others, first, third) {
             for &action in denied.iter().filter(|a| fits(&actor, a)) {
-                push(&actor, action, true, &allowed_actors, &mut out);
+                push(&actor, action, true, &allowed_actors, None, &mut out);
+            }
+        }
+    }
+    // A negation that is no outright denial: listed, with why.
+    if scoped {
+        let all: Vec<Action> = Action::ALL.iter().enumerate().filter(|(k, _)| on(idx::ACTIONS + k)).map(|(_, a)| *a).collect();
+        for actor in actors(&others, first, third) {
+            for action in actions_for(&actor, &all) {
+                push(&actor, action, true, &[], scope.clone(), &mut out);
             }
         }
     }
     // "We only share it with X": sharing with any other third party is denied.
     if reading.only_with && !pronoun {
-        push(&Actor::ThirdParty, Action::Share, true, &allowed_actors, &mut out);
+        push(&Actor::ThirdParty, Action::Share, true, &allowed_actors, None, &mut out);
     }
     out
 }
