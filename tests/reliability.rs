@@ -223,3 +223,113 @@ fn catalog_jobs_are_capped() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stderr(&o).contains("--jobs 1000000 is more than the"), "{}", stderr(&o));
 }
+
+// ---------------------------------------------------------------------------
+// 3. The result store
+
+/// A store of `n` finished apps.
+fn finished_store(dir: &Path, n: usize) -> PathBuf {
+    let policy = root_file(POLICY);
+    let lines: Vec<String> = (0..n).map(|i| app_line(&format!("app{i:04}"), &policy)).collect();
+    let catalog = write(dir, "apps.jsonl", lines.join("\n").as_bytes());
+    let store = dir.join("store");
+    let o = run_catalog(&catalog, &store, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    store
+}
+
+/// Flip every 97th byte of the store's database (the reproduction of
+/// issue 14): sled used to recover an empty tree and status said 0 apps.
+#[test]
+fn corrupted_store_is_reported_as_damaged() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = finished_store(dir.path(), 300);
+    let db = store.join("results.sled").join("db");
+    let mut bytes = std::fs::read(&db).unwrap();
+    for i in (0..bytes.len()).step_by(97) {
+        bytes[i] ^= 0xff;
+    }
+    std::fs::write(&db, bytes).unwrap();
+    for args in [&["catalog", "status"][..], &["catalog", "report", "--format", "csv"][..]] {
+        let mut a = args.to_vec();
+        a.extend(["--store", store.to_str().unwrap()]);
+        let o = candor(&a);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?} exit: {err}\n{}", stdout(&o));
+        assert!(err.contains(&format!("store {}", store.display())) && err.contains("damaged"), "{args:?}: {err}");
+    }
+}
+
+/// Records lost by sled's recovery (fewer than were written) are reported.
+#[test]
+fn store_with_fewer_records_than_written_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = finished_store(dir.path(), 3);
+    assert_eq!(std::fs::read_to_string(store.join("results.count")).unwrap().trim(), "3");
+    std::fs::write(store.join("results.count"), "5\n").unwrap();
+    let o = candor(&["catalog", "status", "--store", store.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("5 records were written, sled recovered 3"), "{}", stderr(&o));
+}
+
+/// `status` and `report` read a store that cannot be written. As root the
+/// store is made read-only with a read-only bind mount; the test says so
+/// and passes when neither that nor file modes can make it read-only.
+#[cfg(unix)]
+#[test]
+fn read_only_store_can_be_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = finished_store(dir.path(), 3);
+    let ro = dir.path().join("ro");
+    std::fs::create_dir(&ro).unwrap();
+    let mounted = Command::new("mount").arg("--bind").arg(&store).arg(&ro).status().is_ok_and(|s| s.success())
+        && Command::new("mount").args(["-o", "remount,ro,bind"]).arg(&ro).status().is_ok_and(|s| s.success());
+    let target = if mounted { ro.clone() } else { store.clone() };
+    if !mounted {
+        set_writable(&store, false);
+    }
+    let writable = std::fs::write(target.join("probe"), b"x").is_ok();
+    if !writable {
+        let status = candor(&["catalog", "status", "--store", target.to_str().unwrap()]);
+        let report = candor(&["catalog", "report", "--store", target.to_str().unwrap(), "--format", "csv"]);
+        if mounted {
+            let _ = Command::new("umount").arg(&ro).status();
+        } else {
+            set_writable(&store, true);
+        }
+        assert_eq!(status.status.code(), Some(0), "{}", stderr(&status));
+        assert!(stdout(&status).contains("3 apps stored: 3 done"), "{}", stdout(&status));
+        assert_eq!(report.status.code(), Some(0), "{}", stderr(&report));
+        assert_eq!(stdout(&report).lines().count(), 4, "{}", stdout(&report));
+    } else {
+        eprintln!("read_only_store_can_be_read: cannot make a read-only folder here (root without mount); not checked");
+        if mounted {
+            let _ = Command::new("umount").arg(&ro).status();
+        }
+        set_writable(&store, true);
+    }
+}
+
+#[cfg(unix)]
+fn set_writable(dir: &Path, writable: bool) {
+    use std::os::unix::fs::PermissionsExt;
+    for entry in walk(dir) {
+        let meta = std::fs::metadata(&entry).unwrap();
+        let mode = meta.permissions().mode();
+        let mode = if writable { mode | 0o200 } else { mode & !0o222 };
+        std::fs::set_permissions(&entry, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = vec![dir.to_path_buf()];
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}

@@ -157,7 +157,7 @@ fn status_cmd(a: StatusArgs) -> Result<u8> {
     if !a.store.join("results.sled").exists() {
         return Err(Error::Store { path: a.store.clone(), problem: "no catalog store here (run `candor catalog run` first)".into() });
     }
-    let store = ResultStore::open(&a.store)?;
+    let store = ResultStore::open_for_reading(&a.store)?;
     let (mut done, mut failed) = (0usize, 0usize);
     let mut stored = std::collections::HashMap::new();
     for r in store.iter() {

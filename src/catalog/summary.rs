@@ -76,7 +76,7 @@ impl CatalogReport {
             if !dir.join("results.sled").exists() {
                 return Err(Error::Store { path: dir.clone(), problem: "no catalog store here (run `candor catalog run` first)".into() });
             }
-            let store = ResultStore::open(dir)?;
+            let store = ResultStore::open_for_reading(dir)?;
             for r in store.iter() {
                 let r = r?;
                 let better = match merged.get(&r.app_id) {
