@@ -333,3 +333,88 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+// ---------------------------------------------------------------------------
+// 4. ZIP archives (APK, XAPK)
+
+/// A ZIP with the given stored entries, then a central directory whose
+/// records are (name, index of the entry whose local header they point at).
+fn zip_pointing(entries: &[(&str, &[u8])], records: &[(String, usize)]) -> Vec<u8> {
+    let crc = |b: &[u8]| {
+        let mut c = flate2::Crc::new();
+        c.update(b);
+        c.sum()
+    };
+    let mut out = Vec::new();
+    let mut offsets = Vec::new();
+    for (name, data) in entries {
+        offsets.push(out.len() as u32);
+        out.extend_from_slice(&[0x50, 0x4b, 0x03, 0x04, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        out.extend_from_slice(&crc(data).to_le_bytes());
+        out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        out.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        out.extend_from_slice(&0u16.to_le_bytes());
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(data);
+    }
+    let mut central = Vec::new();
+    for (name, target) in records {
+        let data = entries[*target].1;
+        central.extend_from_slice(&[0x50, 0x4b, 0x01, 0x02, 20, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        central.extend_from_slice(&crc(data).to_le_bytes());
+        central.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        central.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        central.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        central.extend_from_slice(&[0; 12]);
+        central.extend_from_slice(&offsets[*target].to_le_bytes());
+        central.extend_from_slice(name.as_bytes());
+    }
+    let cd_offset = out.len() as u32;
+    out.extend_from_slice(&central);
+    out.extend_from_slice(&[0x50, 0x4b, 0x05, 0x06, 0, 0, 0, 0]);
+    out.extend_from_slice(&(records.len() as u16).to_le_bytes());
+    out.extend_from_slice(&(records.len() as u16).to_le_bytes());
+    out.extend_from_slice(&(central.len() as u32).to_le_bytes());
+    out.extend_from_slice(&cd_offset.to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes());
+    out
+}
+
+/// The reproduction, scaled down: an inner APK whose five DEX
+/// records share one blob, stored 400 times at offset 0 of an XAPK.
+#[test]
+fn zip_entries_sharing_their_data_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let dex = vec![0u8; 4096];
+    let dex_records: Vec<(String, usize)> =
+        ["classes.dex", "classes2.dex", "classes3.dex", "classes4.dex", "classes5.dex"].iter().map(|n| (n.to_string(), 0)).collect();
+    let inner = zip_pointing(&[("classes.dex", &dex)], &dex_records);
+    let apk = write(dir.path(), "inner.apk", &inner);
+    let o = candor(&["observe", apk.to_str().unwrap()]);
+    assert_input_error(&o, &apk, "overlap");
+
+    let outer_records: Vec<(String, usize)> = (0..400).map(|i| (format!("split{i}.apk"), 0)).collect();
+    let xapk = write(dir.path(), "outer.xapk", &zip_pointing(&[("split0.apk", &inner)], &outer_records));
+    let start = Instant::now();
+    let o = candor(&["observe", xapk.to_str().unwrap()]);
+    assert!(start.elapsed() < Duration::from_secs(10));
+    assert_input_error(&o, &xapk, "overlap");
+}
+
+/// An APK inside an XAPK counts against the XAPK's inflation total: the
+/// limits are not fresh for each nested archive.
+#[test]
+fn nested_archives_share_one_inflation_budget() {
+    use candor::observe::zip::{ZipArchive, ZipLimits};
+    let a = vec![b'a'; 6000];
+    let inner = zip_pointing(&[("a", &a), ("b", &a)], &[("a".into(), 0), ("b".into(), 1)]);
+    let outer = zip_pointing(&[("inner.apk", &inner)], &[("inner.apk".into(), 0)]);
+    let limits = ZipLimits { max_total_bytes: inner.len() as u64 + 8000, ..ZipLimits::default() };
+    let mut zip = ZipArchive::new(std::io::Cursor::new(outer), Path::new("outer.xapk"), limits).unwrap();
+    let bytes = zip.read(0).unwrap();
+    let mut nested = zip.open_nested(bytes, Path::new("outer.xapk!inner.apk")).unwrap();
+    assert_eq!(nested.read(0).unwrap().len(), 6000);
+    let e = nested.read(1).unwrap_err().to_string();
+    assert!(e.contains("outer.xapk!inner.apk") && e.contains("in total"), "{e}");
+}

@@ -7,7 +7,7 @@
 
 use super::axml::{attr, parse_axml, AxEvent, AxValue};
 use super::sdk::SdkDetector;
-use super::zip::{ZipArchive, ZipLimits};
+use super::zip::ZipArchive;
 use super::{AppInfo, Component, EmbeddedSdk, MetaData, RequestedPermission};
 use crate::error::{Error, Result};
 use crate::ontology::{DataTypeOntology, Ontologies};
@@ -53,7 +53,8 @@ pub fn read_apk(path: &Path, ont: &Ontologies) -> Result<ApkContents> {
         let name = zip.entries()[i].name.clone();
         let bytes = zip.read(i)?;
         let inner_label = format!("{label}!{name}");
-        let mut inner = ZipArchive::new(std::io::Cursor::new(bytes), Path::new(&inner_label), ZipLimits::default())?;
+        // The inner APK shares the outer archive's limits and inflation total.
+        let mut inner = zip.open_nested(bytes, Path::new(&inner_label))?;
         let c = read_apk_from(&mut inner, Path::new(&inner_label), &inner_label, ont)?;
         let is_base = looks_like_base(&merged, &c);
         merge_split(&mut merged, c, &label, is_base);

@@ -74,7 +74,9 @@ pub struct ZipArchive<R> {
     entries: Vec<ZipEntry>,
     limits: ZipLimits,
     len: u64,
-    inflated: u64,
+    /// Bytes inflated so far, shared with the archives nested in this one
+    /// (an XAPK's APKs): [`ZipLimits::max_total_bytes`] bounds them all together.
+    inflated: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 fn u16_at(b: &[u8], at: usize) -> Option<u16> {
@@ -206,7 +208,17 @@ impl<R: Read + Seek> ZipArchive<R> {
                 limits.max_declared_bytes
             )));
         }
-        Ok(ZipArchive { reader, path: path.to_path_buf(), entries, limits, len, inflated: 0 })
+        check_overlaps(&entries).map_err(bad)?;
+        Ok(ZipArchive { reader, path: path.to_path_buf(), entries, limits, len, inflated: Default::default() })
+    }
+
+    /// Open an archive held in an entry of this one (an APK inside an
+    /// XAPK): it gets this archive's limits, and its inflation counts
+    /// against the same total.
+    pub fn open_nested(&self, bytes: Vec<u8>, path: &Path) -> Result<ZipArchive<std::io::Cursor<Vec<u8>>>> {
+        let mut inner = ZipArchive::new(std::io::Cursor::new(bytes), path, self.limits)?;
+        inner.inflated = self.inflated.clone();
+        Ok(inner)
     }
 
     /// The entries, in central-directory order.
@@ -242,9 +254,10 @@ impl<R: Read + Seek> ZipArchive<R> {
                 self.limits.max_ratio
             )));
         }
-        if self.inflated.saturating_add(e.size) > self.limits.max_total_bytes {
+        let inflated = self.inflated.load(std::sync::atomic::Ordering::Relaxed);
+        if inflated.saturating_add(e.size) > self.limits.max_total_bytes {
             return Err(bad(format!(
-                "reading it would inflate more than {} bytes from this archive in total",
+                "reading it would inflate more than {} bytes from this archive (and the archives around or inside it) in total",
                 self.limits.max_total_bytes
             )));
         }
@@ -290,7 +303,7 @@ impl<R: Read + Seek> ZipArchive<R> {
         if crc.sum() != e.crc32 {
             return Err(bad(format!("CRC mismatch (stored {:08x}, computed {:08x}): corrupt archive", e.crc32, crc.sum())));
         }
-        self.inflated += out.len() as u64;
+        self.inflated.fetch_add(out.len() as u64, std::sync::atomic::Ordering::Relaxed);
         Ok(out)
     }
 
@@ -301,6 +314,26 @@ impl<R: Read + Seek> ZipArchive<R> {
             None => Ok(None),
         }
     }
+}
+
+/// Refuse entries whose data overlap: every entry's local header (30
+/// bytes at least) and compressed data must end before the next entry's
+/// local header begins. Real archives never share bytes between entries;
+/// a bomb does, to make one stored blob count many times.
+fn check_overlaps(entries: &[ZipEntry]) -> std::result::Result<(), String> {
+    let mut order: Vec<usize> = (0..entries.len()).collect();
+    order.sort_by_key(|&i| entries[i].local_offset);
+    for pair in order.windows(2) {
+        let (a, b) = (&entries[pair[0]], &entries[pair[1]]);
+        let a_end = a.local_offset.saturating_add(30).saturating_add(a.compressed_size);
+        if b.local_offset < a_end {
+            return Err(format!(
+                "entries {} and {} overlap (local headers at offsets {} and {}): not a well-formed archive (zip bomb?)",
+                a.name, b.name, a.local_offset, b.local_offset
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Replace 0xFFFFFFFF sizes and offsets with the values of the ZIP64 extra field.
