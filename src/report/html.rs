@@ -1,16 +1,21 @@
 //! HTML output: self-contained pages (inline CSS, JS and SVG; nothing is
 //! fetched from the network).
 //!
-//! - One app ([`render_html`]): the findings, the flows in a table that can
-//!   be filtered by verdict, data type and recipient, and the policy text
-//!   with every evidence sentence highlighted (`<mark id="ev-START">`) and
-//!   linked to the flows it covers.
+//! - One app ([`render_html`]): the flow matrix ([`FlowMatrix`]: data
+//!   types by recipients, each cell coloured by its verdict and linked to
+//!   its finding and policy sentence), the findings with their most telling
+//!   evidence (the rest in `<details>`), every flow in a table that can be
+//!   filtered by verdict, data type and recipient, and the policy text with
+//!   every practice sentence highlighted (`<mark id="ev-START">`, coloured
+//!   by whether it discloses, denies or is scoped) and linked to the cells
+//!   it decides. One column on a phone, the policy beside on a wide screen.
 //! - A catalog ([`render_catalog_html`]): summary counts, inline SVG charts
 //!   (verdicts per app, top undisclosed recipients and data types) and a
 //!   filterable table of apps with their findings.
 //!
 //! Every piece of text from the inputs is HTML-escaped.
 
+use super::matrix::{extent_of, finding_evidence, Evidence, FlowMatrix, WORST_FIRST};
 use super::{describe_label, AppReport};
 use crate::catalog::summary::{CatalogReport, Ranked};
 use crate::catalog::{AppResult, AppStatus};
@@ -60,29 +65,63 @@ fn finding_verdict(kind: FindingKind) -> &'static str {
 const CSS: &str = r#"
 :root{--fg:#1c1c1c;--muted:#666;--line:#ddd;--bg:#fff;--soft:#f6f6f4}
 *{box-sizing:border-box}
-body{font:14px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;color:var(--fg);background:var(--bg);margin:0 auto;max-width:1200px;padding:1rem 1.5rem 4rem}
-h1{font-size:1.5rem;margin:.5rem 0}h2{font-size:1.2rem;margin:2rem 0 .5rem;border-bottom:1px solid var(--line)}
-.muted{color:var(--muted)}code{font-family:ui-monospace,monospace;font-size:.92em}
+body{font:14px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","PingFang SC","Hiragino Sans GB","Microsoft YaHei","Noto Sans CJK SC","Source Han Sans SC","WenQuanYi Micro Hei",sans-serif;color:var(--fg);background:var(--bg);margin:0 auto;max-width:1680px;padding:1rem clamp(.5rem,2vw,1.5rem) 4rem}
+h1{font-size:1.5rem;margin:.5rem 0;overflow-wrap:anywhere}h2{font-size:1.2rem;margin:2rem 0 .5rem;border-bottom:1px solid var(--line)}
+.muted{color:var(--muted)}code{font-family:ui-monospace,"SFMono-Regular",Menlo,Consolas,monospace;font-size:.92em}
 .badges span{display:inline-block;margin:0 .4rem .4rem 0;padding:.1rem .55rem;border-radius:1rem;color:#fff;font-weight:600}
 .sev-error{color:#c62828;font-weight:700}.sev-warning{color:#e65100;font-weight:700}.sev-note{color:#1565c0;font-weight:700}
-table{border-collapse:collapse;width:100%;margin:.5rem 0}th,td{border-bottom:1px solid var(--line);padding:.3rem .45rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
-th{background:var(--soft);position:sticky;top:0}td.num,th.num{text-align:right}
-tr:target{outline:2px solid #1565c0}
+table{border-collapse:collapse;width:100%;margin:.5rem 0}th,td{border-bottom:1px solid var(--line);padding:.3rem .45rem;text-align:left;vertical-align:top}
+th{background:var(--soft)}td.num,th.num{text-align:right}
+#findings th,#flows th{position:sticky;top:0}
+td.sev,td.code,th.sev,th.code{white-space:nowrap;width:1%}
+td.msg{overflow-wrap:anywhere;min-width:12rem}
+tr:target,td:target{outline:2px solid #1565c0;outline-offset:-2px}
 .v{font-weight:600}
+.layout{display:grid;grid-template-columns:minmax(0,1fr);gap:0 2rem}
+@media (min-width:1200px){.layout{grid-template-columns:minmax(0,3fr) minmax(320px,2fr)}#policy-pane{position:sticky;top:0;max-height:100vh;overflow:auto}}
+.scroll{overflow-x:auto;max-width:100%}
+#matrix{width:auto;border-collapse:separate;border-spacing:2px;margin:.25rem 0}
+#matrix th,#matrix td{border:0;padding:.2rem .45rem;white-space:nowrap;text-align:center;vertical-align:middle}
+#matrix thead th{vertical-align:bottom;font-weight:600}
+#matrix th.cat{font-weight:400;color:var(--muted);text-transform:capitalize;border-bottom:2px solid var(--line)}
+#matrix th.rcpt small{display:block;font-weight:400;color:var(--muted);font-size:.75em;max-width:14rem;overflow:hidden;text-overflow:ellipsis}
+#matrix th.rcpt small.unnamed{color:#c62828}
+#matrix tbody th{text-align:left;font-weight:400;background:none}
+#matrix td.cell{border-radius:.25rem;min-width:5.5rem;position:relative}
+#matrix td.cell a{color:inherit;text-decoration:none;display:block;font-weight:600}
+#matrix td.cell small{display:block;font-size:.78em;font-weight:400}
+#matrix td.cell a.para{position:absolute;top:0;right:.2rem;font-size:.75em;opacity:.8}
+#matrix td.empty{background:var(--soft)}
+.v-incorrect{background:#6a1b9a;color:#fff}.v-omitted{background:#c62828;color:#fff}.v-ambiguous{background:#e65100;color:#fff}
+.v-vague{background:#f2c94c;color:#1c1c1c}.v-clear{background:#2e7d32;color:#fff}
+.legend .sw{display:inline-block;padding:0 .5rem;border-radius:.25rem;font-weight:600;margin-right:.2rem}
 .filters{display:flex;flex-wrap:wrap;gap:.75rem;align-items:center;background:var(--soft);padding:.5rem .75rem;border-radius:.4rem}
 .filters label{display:flex;gap:.35rem;align-items:center}
-#policy{white-space:pre-wrap;background:var(--soft);padding:1rem;border-radius:.4rem;max-height:none}
-mark{background:#fff3b0;padding:0 .1rem;border-radius:.15rem}mark.neg{background:#f3d1f7}mark.mixed{background:#ffd8a8}
+.filters select{max-width:60vw}
+#policy{white-space:pre-wrap;background:var(--soft);padding:1rem;border-radius:.4rem;overflow-wrap:anywhere}
+mark{padding:0 .1rem;border-radius:.15rem;color:inherit}
+mark.disclose{background:#cdeccf}mark.deny{background:#f3d1f7}mark.scoped{background:#e3e8f0;text-decoration:underline dashed #8a96a8}mark.mixed{background:#ffd8a8}
 mark:target{outline:2px solid #1565c0}
-sup.refs a{margin-left:.15rem;font-size:.75em;text-decoration:none}
-ul.labels{margin:.2rem 0 .6rem 1rem;padding:0}ul.labels li{word-break:break-word}
-details summary{cursor:pointer}
+sup.refs a{margin-left:.2rem;padding:0 .2rem;border-radius:.2rem;font-size:.72em;text-decoration:none}
+ul.labels{margin:.2rem 0 .4rem 1rem;padding:0}ul.labels li{overflow-wrap:anywhere}
+details summary{cursor:pointer}details#all-flows>summary h2{display:inline-block;border:0}
 svg text{font:12px system-ui,sans-serif;fill:#333}
 .legend span{display:inline-block;margin-right:.8rem}.legend i{display:inline-block;width:.8rem;height:.8rem;margin-right:.25rem;vertical-align:-1px}
+@media print{
+ body{max-width:none;padding:0;font-size:11px}
+ .layout{display:block}#policy-pane{position:static;max-height:none;overflow:visible}
+ .filters,a.tocell,a.para{display:none}
+ .scroll{overflow:visible}
+ a{color:inherit;text-decoration:none}
+ *{-webkit-print-color-adjust:exact;print-color-adjust:exact}
+ thead{display:table-header-group}tr{break-inside:avoid}
+ #findings th,#flows th{position:static}
+}
 "#;
 
 /// Filters rows of every `table.filterable` by the values of the `select`s
-/// and `input`s in `.filters` (`data-key` names the row attribute).
+/// and `input`s in `.filters` (`data-key` names the row attribute); opens
+/// the disclosure holding a link's target, and every disclosure for print.
 const FILTER_JS: &str = r#"
 (function(){
   var controls=Array.prototype.slice.call(document.querySelectorAll('.filters [data-key]'));
@@ -103,6 +142,10 @@ const FILTER_JS: &str = r#"
   }
   controls.forEach(function(c){c.addEventListener('change',apply);c.addEventListener('input',apply);});
   apply();
+  function reveal(){var id=decodeURIComponent(location.hash.slice(1));var t=id&&document.getElementById(id);
+    for(var e=t;e;e=e.parentElement){if(e.tagName==='DETAILS')e.open=true;}if(t)t.scrollIntoView();}
+  window.addEventListener('hashchange',reveal);reveal();
+  window.addEventListener('beforeprint',function(){document.querySelectorAll('details').forEach(function(d){d.open=true;});});
 })();
 "#;
 
@@ -133,22 +176,150 @@ fn verdict_badges(counts: &BTreeMap<Verdict, usize>) -> String {
     s
 }
 
-/// The HTML report of one app. Shows the policy text when the report
-/// carries it ([`AppReport::with_policy_text`]).
+/// The colour class of a practice sentence: what its practices say.
+fn practice_class(report: &AppReport, ids: &[usize]) -> &'static str {
+    let kinds: BTreeSet<&str> = ids
+        .iter()
+        .filter_map(|&i| report.practices.get(i))
+        .map(|p| match (p.negated, p.scope.is_some()) {
+            (false, _) => "disclose",
+            (true, false) => "deny",
+            (true, true) => "scoped",
+        })
+        .collect();
+    match kinds.len() {
+        1 => kinds.into_iter().next().unwrap_or("disclose"),
+        _ => "mixed",
+    }
+}
+
+/// A practice in a few words: "not third_party share crash_logs (restriction)".
+fn practice_words(p: &crate::extract::Practice) -> String {
+    let scope = p.scope.as_ref().map(|s| format!(" ({s:?}, denies nothing outright)").to_lowercase()).unwrap_or_default();
+    format!("{}{} {} {}{scope}", if p.negated { "not " } else { "" }, p.actor, p.action, p.data_type)
+}
+
+/// The flow matrix: data types down, recipients across (grouped by
+/// category), each cell coloured by its verdict, linked to its finding and
+/// to the policy sentence behind it, with those sentences in its title.
+fn matrix_html(report: &AppReport, m: &FlowMatrix, mark_of: &dyn Fn(usize, usize) -> Option<String>) -> String {
+    let mut s = String::from("<section id=\"matrix-section\"><h2>Flow matrix <small class=\"muted\">which data goes to whom, and does the policy say so</small></h2>");
+    if m.cells.is_empty() {
+        s.push_str("<p>No flows observed.</p></section>");
+        return s;
+    }
+    s.push_str("<p class=\"legend\">");
+    for v in WORST_FIRST {
+        let _ = write!(s, "<span class=\"sw v-{0}\" data-verdict=\"{0}\">{0}</span> ", v.as_str());
+    }
+    s.push_str("<span class=\"muted\">A cell shows the worst verdict of its flows and how many requests they were seen in; hover for the policy sentences, click for the finding.</span></p>");
+    s.push_str("<div class=\"scroll\"><table id=\"matrix\"><thead><tr><th rowspan=\"2\" class=\"corner\">data type</th>");
+    // Category groups over the recipient columns.
+    let mut i = 0;
+    while i < m.recipients.len() {
+        let cat = &m.recipients[i].category;
+        let span = m.recipients[i..].iter().take_while(|r| &r.category == cat).count();
+        let _ = write!(s, "<th colspan=\"{span}\" class=\"cat\">{}</th>", esc(&cat.replace('_', " ")));
+        i += span;
+    }
+    s.push_str("</tr><tr>");
+    for r in &m.recipients {
+        let _ = write!(s, "<th class=\"rcpt\" data-recipient=\"{}\">{}", esc(&r.key), esc(&r.name));
+        if !r.hosts.is_empty() {
+            let _ = write!(s, "<small>{}</small>", esc(&r.hosts.join(", ")));
+        }
+        if !r.sdks.is_empty() {
+            let _ = write!(s, "<small>SDK: {}</small>", esc(&r.sdks.join(", ")));
+        }
+        if r.unnamed {
+            s.push_str("<small class=\"unnamed\">never named in the policy</small>");
+        }
+        s.push_str("</th>");
+    }
+    s.push_str("</tr></thead><tbody>");
+    for (row, t) in m.data_types.iter().enumerate() {
+        let _ = write!(s, "<tr><th scope=\"row\"><code>{}</code></th>", esc(t));
+        for (col, r) in m.recipients.iter().enumerate() {
+            let Some(c) = m.cell(row, col) else {
+                s.push_str("<td class=\"empty\"></td>");
+                continue;
+            };
+            let v = c.verdict.as_str();
+            let mut title = format!("{t} → {}: {v}, {}", r.name, c.extent());
+            let mut first_mark = None;
+            let mut seen = BTreeSet::new();
+            for (&i, neg) in c.contradicting.iter().map(|i| (i, true)).chain(c.supporting.iter().map(|i| (i, false))) {
+                let Some(p) = report.practices.get(i) else { continue };
+                if !seen.insert(p.evidence.start) {
+                    continue;
+                }
+                let _ = write!(title, "\n{}: \"{}\"", if neg { "denied" } else { "disclosed" }, p.evidence.text);
+                if first_mark.is_none() {
+                    first_mark = mark_of(p.evidence.start, p.evidence.end);
+                }
+            }
+            if seen.is_empty() {
+                title.push_str("\nno policy sentence covers it");
+            }
+            let n = if c.requests > 0 { format!("{} req", c.requests) } else { "permission".to_string() };
+            let href = c.finding().map(|f| format!("#finding-{f}")).unwrap_or_else(|| format!("#flow-{}", c.flows[0]));
+            let _ = write!(
+                s,
+                "<td id=\"cell-{row}-{col}\" class=\"cell v-{v}\" data-type=\"{}\" data-recipient=\"{}\" data-verdict=\"{v}\" title=\"{}\"><a href=\"{href}\">{v}<small>{n}</small></a>",
+                esc(t),
+                esc(&r.key),
+                esc(&title)
+            );
+            if let Some(id) = first_mark {
+                let _ = write!(s, "<a class=\"para\" href=\"#{id}\" aria-label=\"policy sentence\">¶</a>");
+            }
+            s.push_str("</td>");
+        }
+        s.push_str("</tr>");
+    }
+    s.push_str("</tbody></table></div></section>");
+    s
+}
+
+/// One evidence item of a finding, linked to its policy mark or flow row.
+fn evidence_item(e: &Evidence, mark_of: &dyn Fn(usize, usize) -> Option<String>) -> String {
+    let (place, what) = describe_label(&e.label);
+    let link = match (&e.label, e.flow) {
+        (Label::Policy { start, end, .. }, _) => mark_of(*start, *end),
+        (_, Some(k)) => Some(format!("flow-{k}")),
+        _ => None,
+    };
+    match link {
+        Some(id) => format!("<li><a href=\"#{id}\"><code>{}</code></a> {}</li>", esc(&place), esc(&what)),
+        None => format!("<li><code>{}</code> {}</li>", esc(&place), esc(&what)),
+    }
+}
+
+/// Evidence items a finding shows before its disclosure.
+const SHOWN_EVIDENCE: usize = 3;
+/// Evidence items listed in a finding's disclosure at most.
+const MAX_EVIDENCE: usize = 200;
+
+/// The HTML report of one app: the flow matrix, the findings with their
+/// most telling evidence (the rest behind a disclosure), every flow, the
+/// embedded SDKs, and the policy with its practice sentences highlighted
+/// and linked both ways to the matrix cells they decide. Shows the policy
+/// text when the report carries it ([`AppReport::with_policy_text`]).
 pub fn render_html(report: &AppReport) -> String {
     let title = format!("candor report{}", report.app.as_deref().map(|a| format!(": {a}")).unwrap_or_default());
     let text = report.policy_text.as_deref();
+    let m = FlowMatrix::build(report);
 
-    // Evidence spans (sentence offsets) -> practices, and -> flows covering them.
+    // Evidence spans (sentence offsets) -> practices, and -> matrix cells they decide.
     let mut span_practices: BTreeMap<(usize, usize), Vec<usize>> = BTreeMap::new();
     for (i, p) in report.practices.iter().enumerate() {
         span_practices.entry((p.evidence.start, p.evidence.end)).or_default().push(i);
     }
-    let mut span_flows: BTreeMap<(usize, usize), BTreeSet<usize>> = BTreeMap::new();
-    for (k, f) in report.flows.iter().enumerate() {
-        for &i in f.supporting.iter().chain(&f.contradicting) {
+    let mut span_cells: BTreeMap<(usize, usize), BTreeSet<usize>> = BTreeMap::new();
+    for (ci, c) in m.cells.iter().enumerate() {
+        for &i in c.supporting.iter().chain(&c.contradicting) {
             if let Some(p) = report.practices.get(i) {
-                span_flows.entry((p.evidence.start, p.evidence.end)).or_default().insert(k);
+                span_cells.entry((p.evidence.start, p.evidence.end)).or_default().insert(ci);
             }
         }
     }
@@ -169,24 +340,26 @@ pub fn render_html(report: &AppReport) -> String {
     let _ = write!(body, "<header><h1>{}</h1>", esc(&title));
     let _ = write!(
         body,
-        "<p class=\"muted\">Policy <code>{}</code>; extractor <code>{}</code> ({}{}); {} practices, {} flows, {} hosts contacted.</p>",
+        "<p class=\"muted\">Policy <code>{}</code>; extractor <code>{}</code> ({}{}); {} practices, {} flows in {} (data type, recipient) pairs, {} hosts contacted.</p>",
         esc(&report.inputs.policy),
         esc(&report.extractor.name),
         esc(&report.extractor.version),
         if report.extractor.cached { ", cached" } else { "" },
         report.summary.practices,
         report.summary.flows,
+        m.cells.len(),
         report.summary.contacted_hosts
     );
     body.push_str(&verdict_badges(&report.summary.verdicts));
     let sev = |s: Severity| report.summary.findings.get(&s).copied().unwrap_or(0);
     let _ = write!(
         body,
-        "<p><span class=\"sev-error\">{} errors</span>, <span class=\"sev-warning\">{} warnings</span>, <span class=\"sev-note\">{} notes</span></p></header>",
+        "<p><span class=\"sev-error\">{} errors</span>, <span class=\"sev-warning\">{} warnings</span>, <span class=\"sev-note\">{} notes</span></p></header><div class=\"layout\"><main>",
         sev(Severity::Error),
         sev(Severity::Warning),
         sev(Severity::Note)
     );
+    body.push_str(&matrix_html(report, &m, &mark_of));
 
     // Filters shared by the findings and flows tables.
     let verdicts: BTreeSet<String> = report.flows.iter().map(|f| f.verdict.as_str().to_string()).collect();
@@ -200,22 +373,23 @@ pub fn render_html(report: &AppReport) -> String {
         }
     }
     let recipient_keys: BTreeSet<String> = recipients.keys().cloned().collect();
+
+    // Findings, one per (kind, data type, recipient).
+    let _ = write!(body, "<h2>Findings <small class=\"muted\" id=\"findings-count\"></small></h2>");
     body.push_str("<div class=\"filters\">");
     body.push_str(&select("Verdict", "verdict", "exact", &verdicts, str::to_string));
     body.push_str(&select("Data type", "type", "exact", &types, str::to_string));
     body.push_str(&select("Recipient", "recipient", "exact", &recipient_keys, |k| recipients.get(k).cloned().unwrap_or_else(|| k.to_string())));
     body.push_str("</div>");
-
-    // Findings.
-    let _ = write!(body, "<h2>Findings <small class=\"muted\" id=\"findings-count\"></small></h2>");
     if report.findings.is_empty() {
         body.push_str("<p>No findings.</p>");
     } else {
-        body.push_str("<table id=\"findings\" class=\"filterable\"><thead><tr><th>severity</th><th>code</th><th>finding and evidence</th></tr></thead><tbody>");
+        body.push_str("<table id=\"findings\" class=\"filterable\"><thead><tr><th class=\"sev\">severity</th><th class=\"code\">code</th><th>finding and evidence</th></tr></thead><tbody>");
         for (n, f) in report.findings.iter().enumerate() {
+            let cell = m.cell_of_finding(n);
             let _ = write!(
                 body,
-                "<tr id=\"finding-{n}\" data-verdict=\"{}\" data-type=\"{}\" data-recipient=\"{}\"><td class=\"sev-{}\">{}</td><td><code>{}</code></td><td>{}<ul class=\"labels\">",
+                "<tr id=\"finding-{n}\" data-verdict=\"{}\" data-type=\"{}\" data-recipient=\"{}\"><td class=\"sev sev-{}\">{}</td><td class=\"code\"><code>{}</code></td><td class=\"msg\">{}",
                 finding_verdict(f.kind),
                 esc(f.data_type.as_deref().unwrap_or("")),
                 esc(f.recipient.as_deref().unwrap_or("")),
@@ -224,31 +398,45 @@ pub fn render_html(report: &AppReport) -> String {
                 esc(&f.code),
                 esc(&f.message)
             );
-            for label in &f.labels {
-                let (place, what) = describe_label(label);
-                let link = match label {
-                    Label::Policy { start, end, .. } => mark_of(*start, *end),
-                    _ => None,
-                };
-                match link {
-                    Some(id) => {
-                        let _ = write!(body, "<li><a href=\"#{id}\"><code>{}</code></a> {}</li>", esc(&place), esc(&what));
-                    }
-                    None => {
-                        let _ = write!(body, "<li><code>{}</code> {}</li>", esc(&place), esc(&what));
-                    }
-                }
+            if let Some(c) = cell {
+                let _ = write!(
+                    body,
+                    " <span class=\"muted\">({})</span> <a class=\"tocell\" href=\"#cell-{}-{}\">matrix</a>",
+                    extent_of(report, &m.flows_of(report, c, f.kind)),
+                    c.row,
+                    c.col
+                );
             }
-            body.push_str("</ul></td></tr>");
+            let evidence = finding_evidence(report, &m, n);
+            body.push_str("<ul class=\"labels\">");
+            for e in evidence.iter().take(SHOWN_EVIDENCE) {
+                body.push_str(&evidence_item(e, &mark_of));
+            }
+            body.push_str("</ul>");
+            if evidence.len() > SHOWN_EVIDENCE {
+                let _ = write!(body, "<details><summary>{} more</summary><ul class=\"labels\">", evidence.len() - SHOWN_EVIDENCE);
+                for e in evidence.iter().skip(SHOWN_EVIDENCE).take(MAX_EVIDENCE) {
+                    body.push_str(&evidence_item(e, &mark_of));
+                }
+                if evidence.len() > SHOWN_EVIDENCE + MAX_EVIDENCE {
+                    let _ = write!(body, "<li class=\"muted\">and {} more (see the JSON report)</li>", evidence.len() - SHOWN_EVIDENCE - MAX_EVIDENCE);
+                }
+                body.push_str("</ul></details>");
+            }
+            body.push_str("</td></tr>");
         }
         body.push_str("</tbody></table>");
     }
 
     // Flows.
-    let _ = write!(body, "<h2>Flows <small class=\"muted\" id=\"flows-count\"></small></h2>");
     if report.flows.is_empty() {
-        body.push_str("<p>No flows observed.</p>");
+        body.push_str("<h2>Flows</h2><p>No flows observed.</p>");
     } else {
+        let _ = write!(
+            body,
+            "<details id=\"all-flows\"><summary><h2>All {} flows <small class=\"muted\" id=\"flows-count\"></small></h2></summary>",
+            report.flows.len()
+        );
         body.push_str("<table id=\"flows\" class=\"filterable\"><thead><tr><th class=\"num\">#</th><th>verdict</th><th>data type</th><th>recipient</th><th>seen in</th><th>policy evidence</th></tr></thead><tbody>");
         for (k, f) in report.flows.iter().enumerate() {
             let source = match &f.flow.source {
@@ -276,7 +464,7 @@ pub fn render_html(report: &AppReport) -> String {
             }
             let _ = write!(
                 body,
-                "<tr id=\"flow-{k}\" data-verdict=\"{}\" data-type=\"{}\" data-recipient=\"{}\"><td class=\"num\">{k}</td><td class=\"v\" style=\"color:{}\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr id=\"flow-{k}\" data-verdict=\"{}\" data-type=\"{}\" data-recipient=\"{}\"><td class=\"num\">{k}</td><td class=\"v\" style=\"color:{}\">{}</td><td>{}</td><td>{}</td><td class=\"msg\">{}</td><td>{}</td></tr>",
                 f.verdict.as_str(),
                 esc(&f.flow.data_type),
                 esc(&recipient_key(&f.flow.destination)),
@@ -288,7 +476,7 @@ pub fn render_html(report: &AppReport) -> String {
                 evidence
             );
         }
-        body.push_str("</tbody></table>");
+        body.push_str("</tbody></table></details>");
     }
 
     // Tracker SDKs embedded in the app's code.
@@ -313,31 +501,43 @@ pub fn render_html(report: &AppReport) -> String {
         }
         body.push_str("</tbody></table>");
     }
+    body.push_str("</main>");
 
-    // The policy with its evidence highlighted.
-    body.push_str("<h2>Policy</h2>");
+    // The policy with its practice sentences highlighted.
+    body.push_str("<aside id=\"policy-pane\"><h2>Policy</h2>");
     match text {
         Some(text) => {
-            body.push_str("<p class=\"muted\">Highlighted: sentences practices were extracted from (yellow: discloses, violet: denies, orange: both). The numbers after a sentence link to the flows it covers.</p><div id=\"policy\">");
+            body.push_str("<p class=\"legend\"><mark class=\"disclose\">discloses</mark> <mark class=\"deny\">denies</mark> <mark class=\"scoped\">scoped (denies nothing outright)</mark> <mark class=\"mixed\">both</mark> <span class=\"muted\">The data types after a sentence link to the matrix cells it decides.</span></p><div id=\"policy\">");
             let mut cursor = 0usize;
             for &(start, end) in marks.values() {
                 body.push_str(&esc(text.get(cursor..start).unwrap_or("")));
                 let ids = span_practices.get(&(start, end)).cloned().unwrap_or_default();
-                let negs = ids.iter().filter(|&&i| report.practices.get(i).is_some_and(|p| p.negated)).count();
-                let class = if negs == 0 { "" } else if negs == ids.len() { " class=\"neg\"" } else { " class=\"mixed\"" };
-                let title: Vec<String> = ids
-                    .iter()
-                    .filter_map(|&i| report.practices.get(i))
-                    .map(|p| format!("{}{} {} {}", if p.negated { "not " } else { "" }, p.actor, p.action, p.data_type))
-                    .collect();
-                let _ = write!(body, "<mark id=\"ev-{start}\"{class} title=\"{}\">{}</mark>", esc(&title.join("; ")), esc(text.get(start..end).unwrap_or("")));
-                if let Some(flows) = span_flows.get(&(start, end)) {
+                let class = practice_class(report, &ids);
+                let title: Vec<String> = ids.iter().filter_map(|&i| report.practices.get(i)).map(practice_words).collect();
+                let _ = write!(
+                    body,
+                    "<mark id=\"ev-{start}\" class=\"{class}\" title=\"{}\">{}</mark>",
+                    esc(&title.join("; ")),
+                    esc(text.get(start..end).unwrap_or(""))
+                );
+                if let Some(cells) = span_cells.get(&(start, end)) {
                     body.push_str("<sup class=\"refs\">");
-                    for k in flows.iter().take(12) {
-                        let _ = write!(body, "<a href=\"#flow-{k}\">{k}</a>");
+                    for &ci in cells.iter().take(8) {
+                        let c = &m.cells[ci];
+                        let _ = write!(
+                            body,
+                            "<a href=\"#cell-{}-{}\" class=\"v-{}\" title=\"{} → {}: {}\">{}</a>",
+                            c.row,
+                            c.col,
+                            c.verdict.as_str(),
+                            esc(&m.data_types[c.row]),
+                            esc(&m.recipients[c.col].name),
+                            c.verdict.as_str(),
+                            esc(&m.data_types[c.row])
+                        );
                     }
-                    if flows.len() > 12 {
-                        let _ = write!(body, " +{}", flows.len() - 12);
+                    if cells.len() > 8 {
+                        let _ = write!(body, " +{}", cells.len() - 8);
                     }
                     body.push_str("</sup>");
                 }
@@ -356,6 +556,7 @@ pub fn render_html(report: &AppReport) -> String {
             body.push_str("</ul>");
         }
     }
+    body.push_str("</aside></div>");
     page(&title, &body)
 }
 

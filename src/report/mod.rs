@@ -9,11 +9,13 @@ use std::collections::BTreeMap;
 
 mod html;
 mod markdown;
+pub mod matrix;
 mod sarif;
 mod text;
 
 pub use html::{render_catalog_html, render_html};
 pub use markdown::render_markdown;
+pub use matrix::FlowMatrix;
 pub use sarif::{render_catalog_sarif, render_sarif};
 pub use text::render_text;
 
