@@ -157,6 +157,10 @@ struct CheckArgs {
     fail_on: String,
     #[arg(long, value_enum, default_value = "auto")]
     color: ColorChoice,
+    /// Terminal output: every finding with all its evidence, instead of
+    /// findings grouped per recipient with two lines of evidence each.
+    #[arg(long)]
+    verbose: bool,
     #[command(flatten)]
     extractor: ExtractorArgs,
 }
@@ -407,7 +411,7 @@ fn check(a: CheckArgs) -> Result<u8> {
         ColorChoice::Auto => a.out.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
     let text = match a.format {
-        ReportFormat::Text => crate::report::render_text(&report, color),
+        ReportFormat::Text => crate::report::render_text(&report, color, a.verbose),
         ReportFormat::Json => crate::report::render_json(&report),
         ReportFormat::Md => crate::report::render_markdown(&report),
         ReportFormat::Html => crate::report::render_html(&report.clone().with_policy_text(doc.text.clone())),
