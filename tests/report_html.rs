@@ -17,6 +17,11 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// The DOM after scripts ran, or `None` when Chromium is not installed.
 fn dump_dom(file: &Path) -> Option<String> {
+    dump_dom_sized(file, None)
+}
+
+/// [`dump_dom`] in a window of the given size (CSS pixels).
+fn dump_dom_sized(file: &Path, window: Option<(u32, u32)>) -> Option<String> {
     if !Path::new(CHROMIUM).exists() {
         eprintln!("warning: {CHROMIUM} not found; only the static checks ran (install chromium to render)");
         return None;
@@ -34,6 +39,7 @@ fn dump_dom(file: &Path) -> Option<String> {
             &format!("--user-data-dir={}", profile.path().display()),
             "--dump-dom",
         ])
+        .args(window.map(|(w, h)| format!("--window-size={w},{h}")))
         .arg(file)
         .output()
         .expect("run chromium");
@@ -95,6 +101,7 @@ fn html_report_of_one_app_highlights_evidence_and_filters_flows() {
     assert!(html.contains("<mark id=\"ev-"), "no highlighted evidence");
     assert!(html.contains("<table id=\"flows\""));
     assert!(html.contains("href=\"#flow-"), "evidence is not linked to flows");
+    assert!(html.contains("href=\"#cell-"), "policy sentences are not linked to the matrix");
     assert!(html.contains("href=\"#ev-"), "flows are not linked to evidence");
 
     // The sample app: traffic to third parties, with undisclosed recipients.
@@ -169,4 +176,175 @@ fn html_escapes_policy_text() {
     assert!(!html.contains("<script>alert(1)"), "unescaped policy text");
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "the policy text is not shown escaped");
     assert_eq!(html.matches("<script>").count(), 1, "only candor's own script");
+}
+
+/// Runs in the page after it rendered and writes what it measured into
+/// `<pre id="measure">` as JSON: every matrix cell (data type, recipient,
+/// verdict, background colour, where its link goes), the legend's colour
+/// per verdict, and for the severity and code cells of the findings table
+/// the most line boxes any of their texts takes and whether they overflow.
+const MEASURE_JS: &str = r#"<script>
+(function(){
+  function lines(td){
+    var w=document.createTreeWalker(td,NodeFilter.SHOW_TEXT),n,most=0;
+    while((n=w.nextNode())){if(!n.textContent.trim())continue;var r=document.createRange();r.selectNodeContents(n);
+      var tops={};Array.prototype.forEach.call(r.getClientRects(),function(x){tops[Math.round(x.top)]=1;});
+      most=Math.max(most,Object.keys(tops).length);}
+    return most;
+  }
+  var cells=Array.prototype.map.call(document.querySelectorAll('#matrix td.cell'),function(td){
+    var a=td.querySelector('a'),t=a&&document.querySelector(a.getAttribute('href'));
+    return {type:td.getAttribute('data-type'),recipient:td.getAttribute('data-recipient'),verdict:td.getAttribute('data-verdict'),
+      text:a?a.firstChild.textContent:'',bg:getComputedStyle(td).backgroundColor,
+      target_type:t?t.getAttribute('data-type'):null,target_recipient:t?t.getAttribute('data-recipient'):null,target_verdict:t?t.getAttribute('data-verdict'):null};
+  });
+  var legend={};document.querySelectorAll('.legend .sw[data-verdict]').forEach(function(s){legend[s.getAttribute('data-verdict')]=getComputedStyle(s).backgroundColor;});
+  var fixed=Array.prototype.map.call(document.querySelectorAll('#findings td.sev, #findings td.code'),function(td){
+    return {text:td.textContent,lines:lines(td),overflow:td.scrollWidth>td.clientWidth+1,width:td.getBoundingClientRect().width};
+  });
+  var pre=document.createElement('pre');pre.id='measure';
+  pre.textContent=JSON.stringify({cells:cells,legend:legend,fixed:fixed,viewport:window.innerWidth,
+    page_overflow:document.documentElement.scrollWidth>window.innerWidth+1});
+  document.body.appendChild(pre);
+})();
+</script>"#;
+
+/// The measurements [`MEASURE_JS`] wrote into a dumped DOM.
+fn measurements(dom: &str) -> serde_json::Value {
+    let start = dom.find("<pre id=\"measure\">").expect("the measuring script ran") + "<pre id=\"measure\">".len();
+    let end = start + dom[start..].find("</pre>").unwrap();
+    let json = dom[start..end].replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&");
+    serde_json::from_str(&json).expect("measurements are JSON")
+}
+
+/// The rank of a verdict, worst highest (incorrect > omitted > ambiguous > vague > clear).
+fn rank(v: &str) -> u8 {
+    match v {
+        "clear" => 0,
+        "vague" => 1,
+        "ambiguous" => 2,
+        "omitted" => 3,
+        "incorrect" => 4,
+        other => panic!("unknown verdict {other}"),
+    }
+}
+
+/// The recipient key of a flow destination in the JSON report.
+fn recipient_key(d: &serde_json::Value) -> String {
+    if d["first_party"].as_bool().unwrap() {
+        "first_party".to_string()
+    } else {
+        d["organization"].as_str().or(d["domain"].as_str()).unwrap().to_string()
+    }
+}
+
+#[test]
+fn flow_matrix_matches_the_json_report_and_severity_does_not_wrap() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let c = cache.to_str().unwrap();
+    // Two apps: the sample app (third parties, omitted and incorrect) and
+    // one with first-party permission flows (vague), rules extractor.
+    for (app, extractor) in [("examples/sample-app", "model"), ("examples/sharelocation", "rules")] {
+        let json = candor(&["check", app, "--format", "json", "--extractor", extractor, "--cache", c]);
+        assert!(matches!(json.status.code(), Some(0 | 1)), "{}", String::from_utf8_lossy(&json.stderr));
+        let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+        let mut expected: std::collections::BTreeMap<(String, String), String> = Default::default();
+        for f in report["flows"].as_array().unwrap() {
+            let key = (f["data_type"].as_str().unwrap().to_string(), recipient_key(&f["destination"]));
+            let v = f["verdict"].as_str().unwrap().to_string();
+            let e = expected.entry(key).or_insert_with(|| v.clone());
+            if rank(&v) > rank(e) {
+                *e = v;
+            }
+        }
+        assert!(!expected.is_empty(), "{app}: no flows");
+
+        let file = dir.path().join(format!("{}.html", app.replace('/', "_")));
+        let out = candor(&["check", app, "--format", "html", "--extractor", extractor, "--cache", c, "--out", file.to_str().unwrap()]);
+        assert!(matches!(out.status.code(), Some(0 | 1)));
+        let html = std::fs::read_to_string(&file).unwrap();
+        assert_self_contained(&html);
+        // Static: one cell per pair, before the findings.
+        assert_eq!(html.matches("<td id=\"cell-").count(), expected.len(), "{app}: cells");
+        let matrix_at = html.find("<table id=\"matrix\"").expect("matrix");
+        assert!(html.find("<table id=\"findings\"").is_none_or(|f| matrix_at < f), "the matrix is not at the top");
+        let measured = html.replace("</body>", &format!("{MEASURE_JS}</body>"));
+        std::fs::write(&file, measured).unwrap();
+
+        for window in [(390, 844), (1400, 900)] {
+            let Some(dom) = dump_dom_sized(&file, Some(window)) else { return };
+            let m = measurements(&dom);
+            let cells = m["cells"].as_array().unwrap();
+            let mut seen: std::collections::BTreeMap<(String, String), String> = Default::default();
+            let legend = m["legend"].as_object().unwrap();
+            assert_eq!(legend.len(), 5, "legend: {legend:?}");
+            let colours: std::collections::BTreeSet<&str> = legend.values().map(|v| v.as_str().unwrap()).collect();
+            assert_eq!(colours.len(), 5, "verdict colours are not distinct: {legend:?}");
+            for cell in cells {
+                let key = (cell["type"].as_str().unwrap().to_string(), cell["recipient"].as_str().unwrap().to_string());
+                let v = cell["verdict"].as_str().unwrap();
+                assert_eq!(cell["text"], v, "{app}: cell {key:?} shows another verdict");
+                assert_eq!(cell["bg"], legend[v], "{app}: cell {key:?} is not coloured as {v}");
+                // The cell links to the finding (or flow) about the same pair.
+                assert_eq!(cell["target_type"], key.0.as_str(), "{app}: cell {key:?} links elsewhere: {cell}");
+                if cell["target_recipient"] != "" {
+                    assert_eq!(cell["target_recipient"], key.1.as_str(), "{app}: cell {key:?} links elsewhere: {cell}");
+                }
+                assert!(seen.insert(key.clone(), v.to_string()).is_none(), "{app}: two cells for {key:?}");
+            }
+            assert_eq!(seen, expected, "{app}: the matrix does not match the JSON report's flows");
+            // Severity and code never wrap, at phone width either.
+            let fixed = m["fixed"].as_array().unwrap();
+            assert_eq!(fixed.len(), 2 * report["findings"].as_array().unwrap().len());
+            for f in fixed {
+                assert_eq!(f["lines"], 1, "{app} at {window:?}: wraps: {f}");
+                assert_eq!(f["overflow"], false, "{app} at {window:?}: overflows: {f}");
+            }
+            assert_eq!(m["page_overflow"], false, "{app} at {window:?}: the page scrolls sideways");
+        }
+    }
+}
+
+#[test]
+fn sample_app_terminal_output_is_short_and_verbose_lists_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = dir.path().to_str().unwrap();
+    let out = candor(&["check", "examples/sample-app", "--cache", c]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines.len() <= 60, "{} lines:\n{text}", lines.len());
+    assert!(lines.last().unwrap().starts_with("summary: "), "{text}");
+    let json = candor(&["check", "examples/sample-app", "--cache", c, "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    // Every data type observed is in the matrix; every recipient is named.
+    for f in report["flows"].as_array().unwrap() {
+        let t = f["data_type"].as_str().unwrap();
+        assert!(lines.iter().any(|l| l.trim_start().starts_with(&format!("{t} "))), "{t} missing from the matrix:\n{text}");
+    }
+    for org in ["Branch Metrics", "Bugsnag", "Facebook"] {
+        assert!(text.contains(&format!("sent to {org} (")), "{org}:\n{text}");
+    }
+    // Evidence: at most two lines per diagnostic.
+    let mut run = 0;
+    for l in &lines {
+        run = if l.starts_with("  --> ") { run + 1 } else { 0 };
+        assert!(run <= 2, "more than two evidence lines:\n{text}");
+    }
+
+    let verbose = candor(&["check", "examples/sample-app", "--cache", c, "--verbose"]);
+    let vtext = String::from_utf8(verbose.stdout).unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    let heads = vtext.lines().filter(|l| l.starts_with("error[") || l.starts_with("warning[") || l.starts_with("note[")).count();
+    assert_eq!(heads, findings.len(), "--verbose lists every finding");
+    // All evidence: every request flow of the report appears.
+    let requests = report["flows"].as_array().unwrap().iter().filter(|f| f["source"]["kind"] == "request").count();
+    assert_eq!(vtext.matches("  --> examples/sample-app/first-run.har #").count() - count_recipient_labels(findings), requests, "{vtext}");
+    assert!(vtext.lines().last().unwrap().starts_with("summary: "));
+}
+
+/// Request labels of undisclosed-recipient findings (they are contacts, not flows).
+fn count_recipient_labels(findings: &[serde_json::Value]) -> usize {
+    findings.iter().filter(|f| f["code"] == "CND011").map(|f| f["labels"].as_array().unwrap().len()).sum()
 }

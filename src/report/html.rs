@@ -86,7 +86,8 @@ tr:target,td:target{outline:2px solid #1565c0;outline-offset:-2px}
 #matrix th.cat{font-weight:400;color:var(--muted);text-transform:capitalize;border-bottom:2px solid var(--line)}
 #matrix th.rcpt small{display:block;font-weight:400;color:var(--muted);font-size:.75em;max-width:14rem;overflow:hidden;text-overflow:ellipsis}
 #matrix th.rcpt small.unnamed{color:#c62828}
-#matrix tbody th{text-align:left;font-weight:400;background:none}
+#matrix tbody th{text-align:left;font-weight:400;background:var(--bg);position:sticky;left:0;z-index:1}
+#matrix thead th.corner{position:sticky;left:0;z-index:2}
 #matrix td.cell{border-radius:.25rem;min-width:5.5rem;position:relative}
 #matrix td.cell a{color:inherit;text-decoration:none;display:block;font-weight:600}
 #matrix td.cell small{display:block;font-size:.78em;font-weight:400}

@@ -245,7 +245,13 @@ pub fn render_text(report: &AppReport, color: bool, verbose: bool) -> String {
         if !groups.is_empty() {
             out.push_str(&format!(
                 "{}\n\n",
-                st.paint("2", &format!("({} findings in {} groups, {DEFAULT_EVIDENCE} lines of evidence each; --verbose shows every finding and all its evidence)", report.findings.len(), groups.len()))
+                st.paint("2", &format!(
+                    "({} finding{} in {} group{}, {DEFAULT_EVIDENCE} lines of evidence each; --verbose shows every finding and all its evidence)",
+                    report.findings.len(),
+                    if report.findings.len() == 1 { "" } else { "s" },
+                    groups.len(),
+                    if groups.len() == 1 { "" } else { "s" }
+                ))
             ));
         }
     }
