@@ -381,7 +381,11 @@ fn check(a: CheckArgs) -> Result<u8> {
         extractor.use_sentence_cache(c.sentence_cache());
     }
     let (practices, cached) = extract_cached(cache.as_ref(), extractor.as_ref(), &doc)?;
-    let declared = Declared { practices: &practices, mentioned_organizations: mentioned_organizations(&doc, ont) };
+    let declared = Declared {
+        practices: &practices,
+        mentioned_organizations: mentioned_organizations(&doc, ont),
+        personal_info_defined: crate::extract::defines_personal_info(&doc, ont),
+    };
     let comparison = compare(&declared, &observed, ont);
     let contacted_hosts = {
         let mut hosts: Vec<&str> = observed.contacts.iter().map(|c| c.destination.host.as_str()).collect();

@@ -41,7 +41,7 @@ fn flow(data_type: &str, host: &str) -> Flow {
 }
 
 fn verdict(practices: &[Practice], f: &Flow) -> Verdict {
-    judge_flow(f, practices, candor::ontology::shipped().unwrap(), false).verdict
+    judge_flow(f, practices, candor::ontology::shipped().unwrap(), false, false).verdict
 }
 
 #[test]
@@ -147,7 +147,7 @@ fn findings_have_codes_and_evidence() {
         ..Default::default()
     };
     let practices = [practice(Actor::Organization("facebook".into()), Action::Share, "advertising_id", true)];
-    let declared = Declared { practices: &practices, mentioned_organizations: ["facebook".to_string()].into_iter().collect() };
+    let declared = Declared { practices: &practices, mentioned_organizations: ["facebook".to_string()].into_iter().collect(), personal_info_defined: false };
     let result = compare(&declared, &observed, ont);
     let kinds: Vec<FindingKind> = result.findings.iter().map(|f| f.kind).collect();
     assert!(kinds.contains(&FindingKind::IncorrectFlow), "{kinds:?}");

@@ -49,7 +49,11 @@ fn verdicts(ex: &ModelExtractor, policy: &Path, inputs: &ObserveInputs) -> Vec<(
     let doc = candor::policy::load_policy(policy).unwrap();
     let practices = ex.extract(&doc).unwrap();
     let observed = observe(inputs, ont).unwrap();
-    let declared = Declared { practices: &practices, mentioned_organizations: mentioned_organizations(&doc, ont) };
+    let declared = Declared {
+        practices: &practices,
+        mentioned_organizations: mentioned_organizations(&doc, ont),
+        personal_info_defined: candor::extract::defines_personal_info(&doc, ont),
+    };
     compare(&declared, &observed, ont)
         .flows
         .into_iter()

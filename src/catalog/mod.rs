@@ -185,13 +185,16 @@ pub struct PolicyContext {
     pub practices: std::sync::Arc<Vec<Practice>>,
     pub cached: bool,
     pub mentioned_organizations: BTreeSet<String>,
+    /// The policy defines personal information by a closed list.
+    pub personal_info_defined: bool,
 }
 
 impl PolicyContext {
     /// Read nothing: wrap an already loaded document and its practices.
     pub fn new(doc: PolicyDocument, practices: std::sync::Arc<Vec<Practice>>, cached: bool, ont: &Ontologies) -> Self {
         let mentioned_organizations = mentioned_organizations(&doc, ont);
-        PolicyContext { doc, practices, cached, mentioned_organizations }
+        let personal_info_defined = crate::extract::defines_personal_info(&doc, ont);
+        PolicyContext { doc, practices, cached, mentioned_organizations, personal_info_defined }
     }
 }
 
@@ -217,7 +220,11 @@ pub fn check_app(
 pub fn check_app_report(app: &AppEntry, ont: &'static Ontologies, extractor: &dyn Extractor, ctx: &PolicyContext) -> Result<AppReport> {
     let policy_path = app.policy_path()?;
     let observed = observe(&observe_inputs(app), ont)?;
-    let declared = Declared { practices: &ctx.practices, mentioned_organizations: ctx.mentioned_organizations.clone() };
+    let declared = Declared {
+        practices: &ctx.practices,
+        mentioned_organizations: ctx.mentioned_organizations.clone(),
+        personal_info_defined: ctx.personal_info_defined,
+    };
     let comparison = compare(&declared, &observed, ont);
     let contacted_hosts = {
         let mut hosts: Vec<&str> = observed.contacts.iter().map(|c| c.destination.host.as_str()).collect();

@@ -190,6 +190,11 @@ pub struct Declared<'a> {
     pub practices: &'a [Practice],
     /// Organization ids the policy text names anywhere (for undisclosed recipients).
     pub mentioned_organizations: BTreeSet<String>,
+    /// The policy defines personal information by a closed list
+    /// ([`crate::extract::defines_personal_info`]): statements about
+    /// personal information in general then cover only the data that
+    /// identifies or describes the person.
+    pub personal_info_defined: bool,
 }
 
 /// How a practice's actor relates to a flow's recipient.
@@ -199,7 +204,13 @@ enum Match {
     Broader,
 }
 
-fn actor_covers(actor: &Actor, dest: &Destination, ont: &Ontologies) -> Option<Match> {
+/// Whether a practice's actor covers a flow's recipient, and how exactly.
+/// A category covers an organization of a category it subsumes; but an
+/// organization that is also an ad network, attribution company, data
+/// broker or social network (`not_service_providers`) is covered by a
+/// category that subsumes none of those ("service providers", "analytics
+/// providers") only when the policy names it (`named`).
+fn actor_covers(actor: &Actor, dest: &Destination, ont: &Ontologies, named: bool) -> Option<Match> {
     if dest.first_party {
         return (*actor == Actor::FirstParty).then_some(Match::Exact);
     }
@@ -207,7 +218,15 @@ fn actor_covers(actor: &Actor, dest: &Destination, ont: &Ontologies) -> Option<M
         Actor::FirstParty => None,
         Actor::ThirdParty => Some(Match::Broader),
         Actor::Organization(o) => (dest.organization.as_deref() == Some(o.as_str())).then_some(Match::Exact),
-        Actor::Category(c) => dest.categories.iter().any(|dc| ont.entities.category_subsumes(c, dc)).then_some(Match::Broader),
+        Actor::Category(c) => {
+            let excluded = &VerdictRules::shipped().not_service_providers;
+            let dest_excluded: Vec<&String> = dest.categories.iter().filter(|dc| excluded.contains(dc)).collect();
+            let speaks_of_them = dest_excluded.iter().any(|dc| ont.entities.category_subsumes(c, dc));
+            if !named && !dest_excluded.is_empty() && !speaks_of_them {
+                return None;
+            }
+            dest.categories.iter().any(|dc| ont.entities.category_subsumes(c, dc)).then_some(Match::Broader)
+        }
     }
 }
 
@@ -251,6 +270,10 @@ pub fn is_implicit(flow: &Flow) -> bool {
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct VerdictRules {
     pub generic: GenericCoverage,
+    /// Categories whose organizations a service-provider category covers
+    /// only when the policy names them.
+    #[serde(default)]
+    pub not_service_providers: Vec<String>,
     pub permission_denial_words: Vec<String>,
 }
 
@@ -274,12 +297,13 @@ impl VerdictRules {
 }
 
 /// Whether a statement about personal information in general covers the
-/// flow's data type: only data that identifies or describes the person
-/// (`ontology/verdict_rules.json`); other statements cover what their type
-/// subsumes.
-fn generic_covers(p: &Practice, flow: &Flow, ont: &Ontologies) -> bool {
+/// flow's data type: where the policy defines personal information by a
+/// closed list, only data that identifies or describes the person
+/// (`ontology/verdict_rules.json`); otherwise, and for other statements,
+/// what the type subsumes.
+fn generic_covers(p: &Practice, flow: &Flow, ont: &Ontologies, defined: bool) -> bool {
     let g = &VerdictRules::shipped().generic;
-    p.data_type != g.data_type || g.covers.iter().any(|c| c == &flow.data_type || ont.data_types.subsumes(c, &flow.data_type))
+    !defined || p.data_type != g.data_type || g.covers.iter().any(|c| c == &flow.data_type || ont.data_types.subsumes(c, &flow.data_type))
 }
 
 /// Whether a denial bears on a flow beyond actor, action and data type: a
@@ -294,13 +318,33 @@ fn denial_bears(p: &Practice, flow: &Flow) -> bool {
     true
 }
 
+/// How specifically a practice speaks of a flow: its actor (an
+/// organization 3, a category 2, third parties or the app maker 1) plus its
+/// data type (the flow's own 2, a broader one 1, personal information in
+/// general 0).
+fn specificity(p: &Practice, flow: &Flow) -> u8 {
+    let actor = match p.actor {
+        Actor::Organization(_) => 3,
+        Actor::Category(_) => 2,
+        Actor::ThirdParty | Actor::FirstParty => 1,
+    };
+    let data = if p.data_type == flow.data_type {
+        2
+    } else if p.data_type == VerdictRules::shipped().generic.data_type {
+        0
+    } else {
+        1
+    };
+    actor + data
+}
+
 /// The verdict of one flow and the practices behind it. `named` is true
 /// when the policy names the flow's recipient organization anywhere: a
 /// flow to a named recipient that no statement denies is disclosed, if
 /// only broadly (vague), never omitted; this is also what keeps the
 /// implicit flows (see [`is_implicit`]) of a named service from being
 /// errors.
-pub fn judge_flow(flow: &Flow, practices: &[Practice], ont: &Ontologies, named: bool) -> FlowVerdict {
+pub fn judge_flow(flow: &Flow, practices: &[Practice], ont: &Ontologies, named: bool, personal_info_defined: bool) -> FlowVerdict {
     let mut supporting = Vec::new();
     let mut contradicting = Vec::new();
     let mut exact = false;
@@ -310,7 +354,7 @@ pub fn judge_flow(flow: &Flow, practices: &[Practice], ont: &Ontologies, named: 
         // users in general ("We do not knowingly collect personal
         // information from children under 13" must not contradict a flow).
         // A negation that restricts a recipient or is conditional denies nothing.
-        if p.audience.is_some() || p.scope.is_some() || !action_bears(p, first_party_flow) || !generic_covers(p, flow, ont) {
+        if p.audience.is_some() || p.scope.is_some() || !action_bears(p, first_party_flow) || !generic_covers(p, flow, ont, personal_info_defined) {
             continue;
         }
         // "We may disclose it if required by law" or "in a merger" does
@@ -318,13 +362,13 @@ pub fn judge_flow(flow: &Flow, practices: &[Practice], ont: &Ontologies, named: 
         if !first_party_flow && !p.negated && p.condition.as_deref().is_some_and(|c| c != "consent") {
             continue;
         }
-        let (Some(a), Some(d)) = (actor_covers(&p.actor, &flow.destination, ont), data_covers(&p.data_type, &flow.data_type, ont))
+        let (Some(a), Some(d)) = (actor_covers(&p.actor, &flow.destination, ont, named), data_covers(&p.data_type, &flow.data_type, ont))
         else {
             continue;
         };
         if p.negated {
             // "We only share it with X" does not deny what goes to X.
-            if p.except.iter().any(|e| actor_covers(e, &flow.destination, ont).is_some()) || !denial_bears(p, flow) {
+            if p.except.iter().any(|e| actor_covers(e, &flow.destination, ont, named).is_some()) || !denial_bears(p, flow) {
                 continue;
             }
             contradicting.push(i);
@@ -335,6 +379,19 @@ pub fn judge_flow(flow: &Flow, practices: &[Practice], ont: &Ontologies, named: 
             // the data and the recipient exactly.
             let named_category = named && matches!(p.actor, Actor::Category(_));
             exact |= (a == Match::Exact || named_category) && d == Match::Exact;
+        }
+    }
+    // Where both kinds of statement cover the flow, the more specific one
+    // decides ("third-party services may collect information about you"
+    // against "we do not pass personally identifiable information to ad
+    // networks"): only statements equally specific leave it ambiguous.
+    if !supporting.is_empty() && !contradicting.is_empty() {
+        let best = |ix: &[usize]| ix.iter().map(|&i| specificity(&practices[i], flow)).max().unwrap_or(0);
+        let (s, c) = (best(&supporting), best(&contradicting));
+        if s > c {
+            contradicting.clear();
+        } else if c > s {
+            supporting.clear();
         }
     }
     let verdict = match (supporting.is_empty(), contradicting.is_empty()) {
@@ -402,7 +459,7 @@ pub fn compare(declared: &Declared, observed: &Observation, ont: &Ontologies) ->
             declared.mentioned_organizations.contains(o) || practices.iter().any(|p| p.actor == Actor::Organization(o.clone()))
         })
     };
-    let flows: Vec<FlowVerdict> = observed.flows.iter().map(|f| judge_flow(f, practices, ont, named(f))).collect();
+    let flows: Vec<FlowVerdict> = observed.flows.iter().map(|f| judge_flow(f, practices, ont, named(f), declared.personal_info_defined)).collect();
     let mut findings = Vec::new();
 
     // One finding per (verdict, data type, recipient), with up to MAX_LABELS flows as evidence.

@@ -196,3 +196,28 @@ pub fn mentioned_organizations(doc: &PolicyDocument, ont: &crate::ontology::Onto
         })
         .collect()
 }
+
+/// True when the policy defines personal information by a closed list
+/// ("Personal information ... may include name, postal address, email
+/// address and telephone number"): a statement about personal information
+/// in general then means the data of that kind, not device identifiers,
+/// usage or location. An open umbrella ("including but not limited to",
+/// "such as ... etc.") or no definition leaves it covering all data about
+/// the user.
+pub fn defines_personal_info(doc: &PolicyDocument, ont: &crate::ontology::Ontologies) -> bool {
+    const GENERIC: [&str; 4] = ["personal information", "personal data", "personally identifiable information", "personal info"];
+    const DEFINES: [&str; 8] = [" means ", " includes ", " include ", " including ", " such as ", " consists of ", " refers to ", " is information "];
+    const OPEN: [&str; 7] = ["not limited to", "etc", "and more", "among other", "without limitation", "any information", "all information"];
+    doc.sentences.iter().any(|s| {
+        let lower = format!(" {} ", s.text.to_lowercase().replace('\u{2019}', "'"));
+        GENERIC.iter().any(|g| lower.contains(g))
+            && DEFINES.iter().any(|d| lower.contains(d))
+            && !OPEN.iter().any(|o| lower.contains(o))
+            && {
+                let mut types: Vec<String> = ont.data_types.find_phrases(&s.text).into_iter().map(|m| m.id).collect();
+                types.sort();
+                types.dedup();
+                types.iter().filter(|t| t.as_str() != "personal_info").count() >= 2
+            }
+    })
+}

@@ -60,6 +60,15 @@ pub struct StatementTables {
     /// ("legal": "required by law"; "corporate_transaction": "merger").
     #[serde(default)]
     pub conditions: std::collections::BTreeMap<String, Vec<String>>,
+    /// Starts of a sentence about the policy itself ("this page", "this policy").
+    #[serde(default)]
+    pub meta_starts: Vec<String>,
+    /// Phrases of a sentence about the policy itself ("you agree to the collection").
+    #[serde(default)]
+    pub meta_phrases: Vec<String>,
+    /// Extra verb stems by action name (`share`, `collect`, `retain`).
+    #[serde(default)]
+    pub extra_verbs: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 impl StatementTables {
@@ -81,6 +90,10 @@ pub enum StatementKind {
     Heading,
     /// A question ("Does the app collect precise location?").
     Question,
+    /// A sentence about the policy itself ("This page is used to inform
+    /// visitors regarding our policies with the collection ... of Personal
+    /// Information").
+    Meta,
 }
 
 /// How a sentence's negation bears on its practices.
@@ -173,9 +186,18 @@ fn verb_action(word: &str) -> Option<Action> {
     // "n't" and apostrophes are not part of a verb.
     let w = word.trim_matches(|c| c == '\'' || c == '\u{2019}');
     let actions = RuleTables::shipped().actions(w);
-    // A one-word stem matching several lists ("provide" is not in any):
-    // prefer the most specific reading.
-    [Action::Sell, Action::Share, Action::Collect, Action::Retain, Action::Use].into_iter().find(|a| actions.contains(a))
+    // A one-word stem matching several lists: prefer the most specific reading.
+    let found = [Action::Sell, Action::Share, Action::Collect, Action::Retain, Action::Use].into_iter().find(|a| actions.contains(a));
+    found.or_else(|| {
+        StatementTables::shipped().extra_verbs.iter().find_map(|(name, stems)| {
+            stems.iter().any(|st| w.starts_with(st.as_str())).then(|| match name.as_str() {
+                "share" => Some(Action::Share),
+                "collect" => Some(Action::Collect),
+                "retain" => Some(Action::Retain),
+                _ => None,
+            })?
+        })
+    })
 }
 
 /// True for a word that is a negation ("not", "never", "don't").
@@ -189,6 +211,11 @@ pub fn statement_kind(text: &str, block: BlockKind) -> StatementKind {
     let trimmed = text.trim();
     if trimmed.ends_with('?') {
         return StatementKind::Question;
+    }
+    let t = StatementTables::shipped();
+    let lower = trimmed.to_lowercase();
+    if t.meta_starts.iter().any(|m| lower.starts_with(m.as_str())) || t.meta_phrases.iter().any(|m| lower.contains(m.as_str())) {
+        return StatementKind::Meta;
     }
     if block == BlockKind::Heading {
         return StatementKind::Heading;
@@ -222,7 +249,9 @@ pub fn read_statement(text: &str, block: BlockKind) -> StatementReading {
     let kind = statement_kind(text, block);
     let lower = text.to_lowercase().replace('\u{2019}', "'");
     let ws = words(&lower);
-    let subject = subject_of(&ws, t);
+    // "This Service" with a capital S is the defined term for the app itself.
+    let defined_term = ["This Service", "This App", "This Application", "The Service", "The App"].iter().any(|d| text.trim_start().starts_with(d));
+    let subject = if defined_term { Subject::Unknown } else { subject_of(&ws, t) };
     let mut negation = NegationReading::default();
     let mut allowed_from = None;
     // Exceptions ("except", "unless", "other than") name what is allowed.
@@ -276,17 +305,25 @@ pub fn read_statement(text: &str, block: BlockKind) -> StatementReading {
         }
         if let Some((_, at)) = verb {
             negated_verbs.push(at);
-            // "not sold or provided to third parties": the coordinated verb
-            // is denied too ("provide ... to" is a transfer).
-            if let (Some(conj), Some(next)) = (ws.get(at + 1), ws.get(at + 2)) {
-                if matches!(conj.text, "or" | "and" | "nor") {
-                    let a = verb_action(next.text).or_else(|| next.text.starts_with("provid").then_some(Action::Share));
-                    if let Some(a) = a {
-                        negated_verbs.push(at + 2);
-                        if !negation.denied.contains(&a) && !(t.restriction_modals.iter().any(|m| phrase_at(&ws, i, m) || (i > 0 && phrase_at(&ws, i - 1, m))) && restriction_subject(&ws[..i], t)) {
+            // "not sold, traded or provided to third parties": the verbs
+            // coordinated with it are denied too.
+            let restricted = t.restriction_modals.iter().any(|m| phrase_at(&ws, i, m) || (i > 0 && phrase_at(&ws, i - 1, m))) && restriction_subject(&ws[..i], t);
+            let mut k = at + 1;
+            while k < ws.len() {
+                let x = ws[k].text;
+                if matches!(x, "or" | "and" | "nor") {
+                    k += 1;
+                    continue;
+                }
+                match verb_action(x) {
+                    Some(a) => {
+                        negated_verbs.push(k);
+                        if !negation.denied.contains(&a) && !restricted {
                             negation.denied.push(a);
                         }
+                        k += 1;
                     }
+                    None => break,
                 }
             }
         }
@@ -398,6 +435,10 @@ mod tests {
         assert_eq!(statement_kind("Does the app collect precise location?", BlockKind::Paragraph), StatementKind::Question);
         assert_eq!(statement_kind("THE DATA COLLECTED BY THIRD PARTIES AUTOMATICALLY:", BlockKind::Paragraph), StatementKind::Heading);
         assert_eq!(statement_kind("We collect your email address.", BlockKind::Paragraph), StatementKind::Statement);
+        assert_eq!(
+            statement_kind("This page is used to inform visitors regarding our policies with the collection of Personal Information.", BlockKind::Paragraph),
+            StatementKind::Meta
+        );
         assert_eq!(statement_kind("Email address", BlockKind::ListItem), StatementKind::Statement);
         assert_eq!(statement_kind("We collect your email address", BlockKind::Heading), StatementKind::Heading);
     }
@@ -408,6 +449,10 @@ mod tests {
         assert_eq!(read("We never collect your contacts.").negation.denied, vec![Action::Collect]);
         assert_eq!(read("No personal information is collected by the app.").negation.denied, vec![Action::Collect]);
         assert_eq!(read("We don't sell your data.").negation.denied, vec![Action::Sell]);
+        let r = read("We do not sell, trade, or share your personal information.");
+        assert_eq!(r.negation.denied, vec![Action::Sell, Action::Share]);
+        let r = read("It is never relayed back to us.");
+        assert_eq!(r.negation.denied, vec![Action::Share]);
         let r = read("We collect your location but we do not share it with anyone.");
         assert_eq!(r.negation.denied, vec![Action::Share]);
     }

@@ -156,7 +156,11 @@ pub fn evaluate_verdicts(dir: &Path, extractors: &[&dyn Extractor], ont: &Ontolo
                 let doc = crate::policy::load_policy(&policy_path)?;
                 let practices = ex.extract(&doc)?;
                 let observed = observe(&inputs, ont)?;
-                let declared = Declared { practices: &practices, mentioned_organizations: mentioned_organizations(&doc, ont) };
+                let declared = Declared {
+        practices: &practices,
+        mentioned_organizations: mentioned_organizations(&doc, ont),
+        personal_info_defined: crate::extract::defines_personal_info(&doc, ont),
+    };
                 let comparison = compare(&declared, &observed, ont);
                 score.apps += 1;
                 for g in &gold.flows {

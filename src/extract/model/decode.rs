@@ -76,11 +76,17 @@ pub struct SentenceContext<'a> {
     /// For a list item: the sentence that introduces the list ("This
     /// service may collect the following:") and the one before it.
     pub lead_in: Option<(&'a Sentence, Option<&'a Sentence>)>,
+    /// The sentences that follow under the same heading (a few): what
+    /// "except in the following circumstances:" refers to.
+    pub following: &'a [Sentence],
+    /// The sentences before (a few, nearest last): what "these third
+    /// parties" refers to.
+    pub before: &'a [Sentence],
 }
 
 impl Default for SentenceContext<'_> {
     fn default() -> Self {
-        SentenceContext { block: BlockKind::Paragraph, previous: None, lead_in: None }
+        SentenceContext { block: BlockKind::Paragraph, previous: None, lead_in: None, following: &[], before: &[] }
     }
 }
 
@@ -132,15 +138,33 @@ pub fn practices(sentence: &Sentence, context: &SentenceContext, probs: &[f32], 
     // before, when the sentence names none of its own but the generic ones.
     let anaphor = ["these third parties", "these third-party", "such third parties", "these providers", "these service providers", "these companies", "these services", "these partners"];
     let lower_text = sentence.text.to_lowercase();
-    let pronoun = reading.subject == Subject::ThirdParty || anaphor.iter().any(|a| lower_text.contains(a));
+    let anaphoric = anaphor.iter().any(|a| lower_text.contains(a));
+    let pronoun = reading.subject == Subject::ThirdParty || anaphoric;
+    let is_specific = |m: &PhraseMatch| !matches!(EntityOntology::split_mention(&m.id), EntityMention::Category("third_party"));
     let only_generic = mentions.iter().all(|m| matches!(EntityOntology::split_mention(&m.id), EntityMention::Category(_)));
-    if pronoun && only_generic {
+    // "these third parties" points back to the nearest recipients named
+    // before (a few sentences up); a reference that finds none says nothing
+    // of third parties in general.
+    let mut unresolved = false;
+    if anaphoric && !mentions.iter().any(|m| is_specific(m)) {
+        let found = context.before.iter().rev().take(12).find_map(|b| {
+            let m: Vec<PhraseMatch> = ont.entities.find_mentions(&b.text).into_iter().filter(|m| is_specific(m)).collect();
+            (!m.is_empty()).then_some(m)
+        });
+        match found {
+            Some(m) => mentions = m.into_iter().map(|m| PhraseMatch { start: 0, end: 0, ..m }).collect(),
+            None => unresolved = true,
+        }
+    } else if pronoun && only_generic {
         if let Some(prev) = context.previous {
             let earlier: Vec<PhraseMatch> = ont.entities.find_mentions(&prev.text);
             if earlier.iter().any(|m| matches!(EntityOntology::split_mention(&m.id), EntityMention::Organization(_))) {
                 mentions = earlier.into_iter().map(|m| PhraseMatch { start: 0, end: 0, ..m }).collect();
             }
         }
+    }
+    if unresolved {
+        return Vec::new();
     }
     if pronoun && mentions.is_empty() {
         if let Some(prev) = context.previous {
@@ -169,6 +193,14 @@ pub fn practices(sentence: &Sentence, context: &SentenceContext, probs: &[f32], 
         Some(at) if !pronoun => mentions.iter().cloned().partition(|m| m.start >= at),
         _ => (Vec::new(), mentions.clone()),
     };
+    // "We do not share it except in the following circumstances:" names
+    // the allowed recipients in what follows.
+    let mut allowed = allowed;
+    if reading.allowed_from.is_some() && allowed.is_empty() && sentence.text.trim_end().ends_with(':') && !reading.negation.denied.is_empty() {
+        for next in context.following.iter().filter(|n| n.heading == sentence.heading) {
+            allowed.extend(ont.entities.find_mentions(&next.text).into_iter().map(|m| PhraseMatch { start: 0, end: 0, ..m }));
+        }
+    }
     let allowed_actors = actors(&allowed, false, true).into_iter().filter(|a| *a != Actor::FirstParty && *a != Actor::ThirdParty).collect::<Vec<_>>();
     // The model says the sentence is negated; the reading says which
     // actions the negation denies. A negation that restricts a recipient,

@@ -331,7 +331,14 @@ impl Extractor for ModelExtractor {
         for ((i, _), p) in candidates.iter().zip(&probs) {
             let i = *i;
             let lead_in = lead_in_of(doc, i).map(|j| (&doc.sentences[j], j.checked_sub(1).map(|k| &doc.sentences[k])));
-            let context = decode::SentenceContext { block: block_of(doc, i), previous: i.checked_sub(1).map(|j| &doc.sentences[j]), lead_in };
+            let following = &doc.sentences[(i + 1).min(doc.sentences.len())..(i + 6).min(doc.sentences.len())];
+            let context = decode::SentenceContext {
+                block: block_of(doc, i),
+                previous: i.checked_sub(1).map(|j| &doc.sentences[j]),
+                lead_in,
+                following,
+                before: &doc.sentences[i.saturating_sub(12)..i],
+            };
             practices.extend(decode::practices(&doc.sentences[i], &context, p, &self.classifier.labels, self.ontologies));
         }
         Ok(practices)
