@@ -418,3 +418,58 @@ fn nested_archives_share_one_inflation_budget() {
     let e = nested.read(1).unwrap_err().to_string();
     assert!(e.contains("outer.xapk!inner.apk") && e.contains("in total"), "{e}");
 }
+
+// ---------------------------------------------------------------------------
+// 5. HAR captures
+
+/// One bad entry (no URL, a lone surrogate, no request) is skipped with a
+/// message naming the file and the entry; the other entries are read.
+#[test]
+fn har_bad_entries_are_skipped_and_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = r#"{"request":{"method":"GET","url":"https://tracker.example.com/?idfa=1209d0b9-b959-42e6-b921-aa5d9d08c1af"}}"#;
+    let text = format!(
+        r#"{{"log":{{"entries":[{good},{{"request":{{"method":"GET"}}}},{{"request":{{"url":"https://a.example/\ud800x"}}}},{{"response":{{}}}},{good}]}}}}"#
+    );
+    let har = write(dir.path(), "bad-entries.har", text.as_bytes());
+    let o = candor(&["observe", har.to_str().unwrap(), "--format", "json"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["contacts"].as_array().unwrap().len(), 2, "{v}");
+    for (i, why) in [(1, "no \"url\""), (2, "hex escape"), (3, "no \"request\"")] {
+        let needle = format!("{}: entry {i} skipped", har.display());
+        assert!(err.lines().any(|l| l.contains(&needle) && l.contains(why)), "entry {i}: {err}");
+    }
+    assert_eq!(v["skipped"].as_array().unwrap().len(), 3, "{v}");
+}
+
+/// Gzip bodies that each inflate to almost the per-body cap: the capture's
+/// total is bounded, the bodies past it are searched as they are and reported.
+#[test]
+fn har_gzip_bombs_share_one_budget_per_file() {
+    use base64::Engine;
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let chunk = vec![0u8; 1 << 20];
+    for _ in 0..30 {
+        gz.write_all(&chunk).unwrap();
+    }
+    let body = base64::engine::general_purpose::STANDARD.encode(gz.finish().unwrap());
+    let entry = format!(
+        r#"{{"request":{{"method":"POST","url":"https://collect.example.com/e","postData":{{"mimeType":"application/octet-stream","encoding":"base64","text":"{body}"}}}}}}"#
+    );
+    let entries = vec![entry; 20];
+    let har = write(dir.path(), "bombs.har", format!(r#"{{"log":{{"entries":[{}]}}}}"#, entries.join(",")).as_bytes());
+    let start = Instant::now();
+    let o = candor(&["observe", har.to_str().unwrap(), "--format", "json"]);
+    let elapsed = start.elapsed();
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(elapsed < Duration::from_secs(30), "{elapsed:?}");
+    assert!(err.contains("bombs.har: entry 4: body searched without decompressing"), "{err}");
+    assert!(err.contains("decompress to more than 134217728 bytes"), "{err}");
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["contacts"].as_array().unwrap().len(), 20);
+}

@@ -36,6 +36,9 @@ use std::path::Path;
 pub const MAX_HAR_BYTES: u64 = 512 * 1024 * 1024;
 /// Largest decompressed request body inspected.
 const MAX_BODY_BYTES: u64 = 32 * 1024 * 1024;
+/// Most bytes decompressed from the bodies of one capture, all together:
+/// past it, compressed bodies are searched as they are (and reported).
+pub const MAX_INFLATED_PER_FILE: u64 = 128 * 1024 * 1024;
 /// Deepest JSON nesting walked in a body.
 const MAX_JSON_DEPTH: usize = 64;
 /// How many times JSON inside a JSON string (or form field) is unpacked.
@@ -59,6 +62,8 @@ pub struct Traffic {
     pub flows: Vec<Flow>,
     /// Every request, in capture order.
     pub contacts: Vec<Contact>,
+    /// Entries skipped or read only in part, each with the file, the entry and why.
+    pub skipped: Vec<String>,
 }
 
 /// Parse the HAR's JSON and hand each `log.entries[i]` to `on_entry` as
@@ -69,7 +74,7 @@ pub struct Traffic {
 fn stream_entries(
     bytes: &[u8],
     path: &Path,
-    on_entry: &mut dyn FnMut(usize, HarEntry) -> Result<()>,
+    on_entry: &mut dyn FnMut(usize, std::result::Result<HarEntry, String>) -> Result<()>,
 ) -> Result<()> {
     use serde::de::DeserializeSeed;
     let mut stream = EntryStream { on_entry, failure: None, log: false, entries: false };
@@ -94,7 +99,7 @@ fn stream_entries(
 /// What the streaming parse has seen, and the first error of `on_entry`
 /// (which stops the parse).
 struct EntryStream<'a> {
-    on_entry: &'a mut dyn FnMut(usize, HarEntry) -> Result<()>,
+    on_entry: &'a mut dyn FnMut(usize, std::result::Result<HarEntry, String>) -> Result<()>,
     failure: Option<Error>,
     log: bool,
     entries: bool,
@@ -198,7 +203,12 @@ impl<'de> serde::de::Visitor<'de> for EntriesSeed<'_, '_> {
     fn visit_seq<S: serde::de::SeqAccess<'de>>(self, mut seq: S) -> std::result::Result<(), S::Error> {
         self.0.entries = true;
         let mut index = 0;
-        while let Some(entry) = seq.next_element::<HarEntry>()? {
+        // Each entry is first delimited (without building anything), then
+        // parsed: an entry that does not parse (a lone surrogate in a
+        // string, a field of the wrong type) is handed on as an error, to be
+        // skipped and reported while the rest of the capture is read.
+        while let Some(raw) = seq.next_element::<&serde_json::value::RawValue>()? {
+            let entry = serde_json::from_str::<HarEntry>(raw.get()).map_err(|e| e.to_string());
             if let Err(e) = (self.0.on_entry)(index, entry) {
                 self.0.failure = Some(e);
                 return Err(serde::de::Error::custom("stopped"));
@@ -313,12 +323,22 @@ pub fn parse_har(
     let mut destinations: HashMap<String, Destination> = HashMap::new();
     let mut implicit = super::implicit::ImplicitFlows::new()?;
     let mut traffic = Traffic::default();
-    let mut read_entry = |index: usize, entry: HarEntry| -> Result<()> {
+    let mut inflate_budget = MAX_INFLATED_PER_FILE;
+    let mut read_entry = |index: usize, entry: std::result::Result<HarEntry, String>| -> Result<()> {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(why) => {
+                traffic.skipped.push(format!("{file}: entry {index} skipped: {why}"));
+                return Ok(());
+            }
+        };
         let Some(req) = &entry.request else {
-            return Err(Error::input(path, format!("entry {index} has no \"request\" object")));
+            traffic.skipped.push(format!("{file}: entry {index} skipped: it has no \"request\" object"));
+            return Ok(());
         };
         let Some(raw_url) = req.url.as_deref() else {
-            return Err(Error::input(path, format!("entry {index}: request has no \"url\"")));
+            traffic.skipped.push(format!("{file}: entry {index} skipped: its request has no \"url\""));
+            return Ok(());
         };
         // Relative, data:, blob:, about:, chrome-extension: ... are not network traffic.
         let Ok(url) = url::Url::parse(raw_url.trim()) else { return Ok(()) };
@@ -345,7 +365,12 @@ pub fn parse_har(
         scan_url(&mut scan, &url);
         scan_headers_and_cookies(&mut scan, &headers, req.cookies.as_deref().unwrap_or_default());
         if let Some(post) = &req.post_data {
-            scan_body(&mut scan, post, &headers);
+            if !scan_body(&mut scan, post, &headers, &mut inflate_budget) {
+                traffic.skipped.push(format!(
+                    "{file}: entry {index}: body searched without decompressing it: the capture's bodies \
+                     decompress to more than {MAX_INFLATED_PER_FILE} bytes in all"
+                ));
+            }
         }
         for hit in scan.finish() {
             traffic.flows.push(Flow {
@@ -501,7 +526,11 @@ fn scan_headers_and_cookies(scan: &mut Scanner, headers: &[(String, String)], ha
     }
 }
 
-fn scan_body(scan: &mut Scanner, post: &PostData, headers: &[(String, String)]) {
+/// Scan a request body. `budget` is what the capture may still decompress;
+/// false when a body was searched compressed because the budget was spent.
+fn scan_body(scan: &mut Scanner, post: &PostData, headers: &[(String, String)], budget: &mut u64) -> bool {
+    let cap = MAX_BODY_BYTES.min(*budget);
+    let mut within_budget = true;
     let raw_header =
         |name: &str| headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim().to_string());
     let header = |name: &str| raw_header(name).map(|v| v.to_ascii_lowercase());
@@ -537,17 +566,29 @@ fn scan_body(scan: &mut Scanner, post: &PostData, headers: &[(String, String)]) 
                     candidates.extend(decode_base64(t));
                 }
                 candidates.extend(bytes.clone());
-                candidates.iter().find_map(|b| decode_content(b, &content_encoding))
+                candidates.iter().find_map(|b| decode_content(b, &content_encoding, cap))
             } else {
                 None
             };
+            if coded && inflated.is_none() && cap < MAX_BODY_BYTES {
+                within_budget = false;
+            }
+            if let Some(plain) = &inflated {
+                *budget -= plain.len() as u64;
+            }
             match (inflated, bytes) {
                 (Some(plain), _) => Some(String::from_utf8_lossy(&plain).into_owned()),
                 // Undecodable base64: search the text as it is.
                 (None, None) => Some(t.clone()),
-                (None, Some(b)) if b.starts_with(&[0x1f, 0x8b]) => match gunzip(&b, MAX_BODY_BYTES) {
-                    Ok(plain) => Some(String::from_utf8_lossy(&plain).into_owned()),
-                    Err(_) => Some(String::from_utf8_lossy(&b).into_owned()),
+                (None, Some(b)) if b.starts_with(&[0x1f, 0x8b]) => match gunzip(&b, cap) {
+                    Ok(plain) => {
+                        *budget -= plain.len() as u64;
+                        Some(String::from_utf8_lossy(&plain).into_owned())
+                    }
+                    Err(_) => {
+                        within_budget = cap == MAX_BODY_BYTES;
+                        Some(String::from_utf8_lossy(&b).into_owned())
+                    }
                 },
                 (None, Some(b)) => Some(String::from_utf8_lossy(&b).into_owned()),
             }
@@ -557,7 +598,7 @@ fn scan_body(scan: &mut Scanner, post: &PostData, headers: &[(String, String)]) 
     if let (Some(t), true) = (&text, mime.contains("multipart/")) {
         if let Some(boundary) = multipart_boundary(&mime, post.mime_type.clone().or_else(|| raw_header("content-type")).as_deref()) {
             if scan_multipart(scan, t, &boundary) {
-                return;
+                return within_budget;
             }
         }
     }
@@ -567,14 +608,14 @@ fn scan_body(scan: &mut Scanner, post: &PostData, headers: &[(String, String)]) 
             let decoded = if mime.contains("x-www-form-urlencoded") { percent_decode(v, true) } else { v.clone() };
             scan.field(&format!("body:form:{}", short_key(n)), n, v, &decoded);
         }
-        return;
+        return within_budget;
     };
     let trimmed = text.trim_start();
     let looks_json = trimmed.starts_with('{') || trimmed.starts_with('[');
     if mime.contains("json") || looks_json {
         if let Ok(v) = serde_json::from_str::<Value>(&text) {
             scan.json(&v, "body:json:", 0);
-            return;
+            return within_budget;
         }
         // Newline-delimited JSON (batched analytics events).
         let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
@@ -584,7 +625,7 @@ fn scan_body(scan: &mut Scanner, post: &PostData, headers: &[(String, String)]) 
                 for v in &parsed {
                     scan.json(v, "body:json:", 0);
                 }
-                return;
+                return within_budget;
             }
         }
     }
@@ -597,7 +638,7 @@ fn scan_body(scan: &mut Scanner, post: &PostData, headers: &[(String, String)]) 
             let value = percent_decode(raw_value, true);
             scan.field(&format!("body:form:{}", short_key(&key)), &key, raw_value, &value);
         }
-        return;
+        return within_budget;
     }
     if !params.is_empty() {
         for (n, v) in &params {
@@ -606,6 +647,7 @@ fn scan_body(scan: &mut Scanner, post: &PostData, headers: &[(String, String)]) 
     }
     // Anything else (text, XML, protobuf, multipart): search values in the raw body.
     scan.text("body:text", &text, None);
+    within_budget
 }
 
 /// `a=1&b=2` with no spaces or newlines.
@@ -618,28 +660,28 @@ fn looks_like_form(text: &str) -> bool {
 }
 
 /// Undo a `Content-Encoding` (`gzip`, `deflate`, `br`, or a comma-separated
-/// chain of them, applied in reverse), capped at [`MAX_BODY_BYTES`].
-fn decode_content(bytes: &[u8], encoding: &str) -> Option<Vec<u8>> {
+/// chain of them, applied in reverse), capped at `cap` bytes.
+fn decode_content(bytes: &[u8], encoding: &str, cap: u64) -> Option<Vec<u8>> {
     use std::io::Read;
     let mut cur = bytes.to_vec();
     for enc in encoding.split(',').map(str::trim).rev() {
         let mut out = Vec::new();
         let ok = match enc {
             "" | "identity" => continue,
-            "gzip" | "x-gzip" => flate2::read::MultiGzDecoder::new(cur.as_slice()).take(MAX_BODY_BYTES + 1).read_to_end(&mut out).is_ok(),
+            "gzip" | "x-gzip" => flate2::read::MultiGzDecoder::new(cur.as_slice()).take(cap + 1).read_to_end(&mut out).is_ok(),
             "deflate" => {
-                flate2::read::ZlibDecoder::new(cur.as_slice()).take(MAX_BODY_BYTES + 1).read_to_end(&mut out).is_ok() || {
+                flate2::read::ZlibDecoder::new(cur.as_slice()).take(cap + 1).read_to_end(&mut out).is_ok() || {
                     out.clear();
-                    flate2::read::DeflateDecoder::new(cur.as_slice()).take(MAX_BODY_BYTES + 1).read_to_end(&mut out).is_ok()
+                    flate2::read::DeflateDecoder::new(cur.as_slice()).take(cap + 1).read_to_end(&mut out).is_ok()
                 }
             }
             "br" => brotli_decompressor::Decompressor::new(cur.as_slice(), 4096)
-                .take(MAX_BODY_BYTES + 1)
+                .take(cap + 1)
                 .read_to_end(&mut out)
                 .is_ok(),
             _ => false,
         };
-        if !ok || out.is_empty() || out.len() as u64 > MAX_BODY_BYTES {
+        if !ok || out.is_empty() || out.len() as u64 > cap {
             return None;
         }
         cur = out;

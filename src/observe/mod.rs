@@ -222,6 +222,9 @@ pub struct Observation {
     /// Tracker SDKs embedded in the code (not transfers by themselves).
     #[serde(default)]
     pub sdks: Vec<EmbeddedSdk>,
+    /// Capture entries skipped or read only in part, with the file and why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<String>,
 }
 
 /// The files to observe one app from.
@@ -380,6 +383,14 @@ pub fn observe(inputs: &ObserveInputs, ont: &Ontologies) -> crate::Result<Observ
         let t = read_har(path, ont, &first_party, device.as_ref())?;
         obs.flows.extend(t.flows);
         obs.contacts.extend(t.contacts);
+        // Said on standard error as they are found (a few per file), and kept.
+        for s in t.skipped.iter().take(MAX_SKIPPED_SHOWN) {
+            eprintln!("candor: warning: {s}");
+        }
+        if t.skipped.len() > MAX_SKIPPED_SHOWN {
+            eprintln!("candor: warning: {}: {} more entries skipped or read in part", path.display(), t.skipped.len() - MAX_SKIPPED_SHOWN);
+        }
+        obs.skipped.extend(t.skipped);
     }
     for path in pcaps {
         obs.contacts.extend(read_pcap(path, ont, &first_party)?);
@@ -389,6 +400,9 @@ pub fn observe(inputs: &ObserveInputs, ont: &Ontologies) -> crate::Result<Observ
     }
     Ok(obs)
 }
+
+/// Skipped capture entries shown on standard error per file (all are in [`Observation::skipped`]).
+const MAX_SKIPPED_SHOWN: usize = 10;
 
 /// What a file looks like from its first bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
