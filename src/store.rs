@@ -36,6 +36,10 @@ pub fn ontology_hash() -> String {
 /// Page cache of the practice store's sled database.
 const CACHE_BYTES: u64 = 16 * 1024 * 1024;
 
+/// Largest practice list cached for one policy (the JSON of a long real
+/// policy's practices is well under 1 MB).
+pub const MAX_CACHED_PRACTICES_BYTES: usize = 4 * 1024 * 1024;
+
 /// Practices cached per policy text and extractor.
 pub struct PracticeCache {
     tree: sled::Tree,
@@ -101,9 +105,14 @@ impl PracticeCache {
         serde_json::from_slice(&bytes).ok()
     }
 
-    /// Store practices under `key`.
+    /// Store practices under `key`; a list larger than
+    /// [`MAX_CACHED_PRACTICES_BYTES`] is not cached (it would be read back,
+    /// whole, by sled's recovery on every later open of the cache).
     pub fn put(&self, key: &str, practices: &[Practice]) -> crate::Result<()> {
         let bytes = serde_json::to_vec(practices).map_err(|e| crate::Error::Data(e.to_string()))?;
+        if bytes.len() > MAX_CACHED_PRACTICES_BYTES {
+            return Ok(());
+        }
         self.tree
             .insert(key.as_bytes(), bytes)
             .and_then(|_| self.tree.flush().map(|_| ()))

@@ -473,3 +473,31 @@ fn har_gzip_bombs_share_one_budget_per_file() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["contacts"].as_array().unwrap().len(), 20);
 }
+
+// ---------------------------------------------------------------------------
+// 6. Policies
+
+#[test]
+fn huge_one_line_policy_is_refused_quickly() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = "We collect your email address and share it with advertising partners. ".repeat(30_000_000 / 71);
+    let p = write(dir.path(), "huge.md", line.as_bytes());
+    let start = Instant::now();
+    let o = candor(&["extract", p.to_str().unwrap(), "--extractor", "rules", "--no-cache"]);
+    assert!(start.elapsed() < Duration::from_secs(10));
+    assert_input_error(&o, &p, "over the 1048576 byte limit for a policy's text");
+}
+
+/// A policy at the text limit whose every sentence is full of practices:
+/// its large practice list is not cached, so the cache stays small.
+#[test]
+fn large_practice_lists_are_not_cached() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "we collect your email address and location data ".repeat(1_000_000 / 49);
+    let p = write(dir.path(), "dense.md", text.as_bytes());
+    let cache = dir.path().join("cache");
+    let o = candor(&["extract", p.to_str().unwrap(), "--extractor", "rules", "--cache", cache.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let size: u64 = walk(&cache).iter().filter(|p| p.is_file()).map(|p| std::fs::metadata(p).unwrap().len()).sum();
+    assert!(size < 16 << 20, "cache grew to {size} bytes");
+}

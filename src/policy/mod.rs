@@ -72,6 +72,11 @@ pub use sentences::split_sentences;
 /// Largest policy file candor reads (bytes).
 pub const MAX_POLICY_BYTES: u64 = 32 * 1024 * 1024;
 
+/// Most text a policy may hold once its markup is gone (bytes). The
+/// longest real policies hold a few hundred KB; every practice carries its
+/// sentence, so the extraction's output (and memory) grows with the text.
+pub const MAX_POLICY_TEXT_BYTES: usize = 1024 * 1024;
+
 impl PolicyDocument {
     /// A hex SHA-256 of the normalized text: the cache key for extraction.
     pub fn text_hash(&self) -> String {
@@ -83,11 +88,27 @@ impl PolicyDocument {
 
 /// Read and parse the policy at `path`, picking the format from the file
 /// extension, falling back to sniffing the content.
+///
+/// A policy whose text (markup removed) is over [`MAX_POLICY_TEXT_BYTES`]
+/// is refused; a plain-text or Markdown file over four times that is
+/// refused before it is parsed.
 pub fn load_policy(path: &Path) -> crate::Result<PolicyDocument> {
     let bytes = crate::error::read_input(path, MAX_POLICY_BYTES)?;
     let hint = format_from_extension(path);
-    parse_policy(&bytes, hint, &path.display().to_string())
-        .map_err(|problem| crate::Error::input(path, problem))
+    let too_long = |n: usize| {
+        crate::Error::input(
+            path,
+            format!("the policy holds {n} bytes of text, over the {MAX_POLICY_TEXT_BYTES} byte limit for a policy's text"),
+        )
+    };
+    if matches!(hint, Some(PolicyFormat::Text | PolicyFormat::Markdown)) && bytes.len() > 4 * MAX_POLICY_TEXT_BYTES {
+        return Err(too_long(bytes.len()));
+    }
+    let doc = parse_policy(&bytes, hint, &path.display().to_string()).map_err(|problem| crate::Error::input(path, problem))?;
+    if doc.text.len() > MAX_POLICY_TEXT_BYTES {
+        return Err(too_long(doc.text.len()));
+    }
+    Ok(doc)
 }
 
 /// The format a file extension names, if it names one.
@@ -110,6 +131,7 @@ pub fn parse_policy(bytes: &[u8], hint: Option<PolicyFormat>, source: &str) -> R
     }
     let decoded = decode_text(bytes)?;
     let format = hint.unwrap_or_else(|| sniff_format(&decoded));
+
     let blocks = match format {
         PolicyFormat::Html => html::blocks(&decoded),
         PolicyFormat::Markdown => markdown::blocks(&decoded),
