@@ -220,9 +220,7 @@ pub(crate) fn emit(text: &str, out: Option<&Path>) -> Result<()> {
         Some(path) => std::fs::write(path, text).map_err(|e| Error::input(path, crate::error::describe_io(&e))),
         None => {
             let mut stdout = std::io::stdout().lock();
-            stdout.write_all(text.as_bytes())?;
-            stdout.flush()?;
-            Ok(())
+            stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()).map_err(crate::error::stdout_error)
         }
     }
 }

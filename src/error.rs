@@ -33,6 +33,15 @@ impl Error {
     }
 }
 
+/// An error writing standard output, saying so ("stdout: ..."). A closed
+/// pipe stays [`Error::Io`] of kind `BrokenPipe`, which ends a run quietly.
+pub fn stdout_error(e: std::io::Error) -> Error {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        return Error::Io(e);
+    }
+    Error::Io(std::io::Error::new(e.kind(), format!("stdout: cannot write: {e}")))
+}
+
 /// Result with candor's [`Error`].
 pub type Result<T> = std::result::Result<T, Error>;
 

@@ -501,3 +501,19 @@ fn large_practice_lists_are_not_cached() {
     let size: u64 = walk(&cache).iter().filter(|p| p.is_file()).map(|p| std::fs::metadata(p).unwrap().len()).sum();
     assert!(size < 16 << 20, "cache grew to {size} bytes");
 }
+
+// ---------------------------------------------------------------------------
+// 7. Output
+
+#[cfg(target_os = "linux")]
+#[test]
+fn stdout_write_errors_name_stdout() {
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_candor"))
+        .args(["ontology", "data-types"])
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("stdout: cannot write: No space left on device"), "{}", stderr(&o));
+}
