@@ -9,16 +9,12 @@
 //!   every practice sentence highlighted (`<mark id="ev-START">`, coloured
 //!   by whether it discloses, denies or is scoped) and linked to the cells
 //!   it decides. One column on a phone, the policy beside on a wide screen.
-//! - A catalog ([`render_catalog_html`]): summary counts, inline SVG charts
-//!   (verdicts per app, top undisclosed recipients and data types) and a
-//!   filterable table of apps with their findings.
+//! - A catalog: see `catalog_html.rs`, which shares the style and helpers.
 //!
 //! Every piece of text from the inputs is HTML-escaped.
 
 use super::matrix::{extent_of, finding_evidence, Evidence, FlowMatrix, WORST_FIRST};
 use super::{describe_label, AppReport};
-use crate::catalog::summary::{CatalogReport, Ranked};
-use crate::catalog::{AppResult, AppStatus};
 use crate::compare::{recipient_key, recipient_name, FindingKind, Label, Severity, Verdict};
 use crate::observe::FlowSource;
 use std::collections::{BTreeMap, BTreeSet};
@@ -41,7 +37,7 @@ pub(crate) fn esc(s: &str) -> String {
 }
 
 /// The colour of a verdict in tables and charts.
-fn verdict_color(v: Verdict) -> &'static str {
+pub(super) fn verdict_color(v: Verdict) -> &'static str {
     match v {
         Verdict::Clear => "#2e7d32",
         Verdict::Vague => "#b8860b",
@@ -108,10 +104,12 @@ ul.labels{margin:.2rem 0 .4rem 1rem;padding:0}ul.labels li{overflow-wrap:anywher
 details summary{cursor:pointer}details#all-flows>summary h2{display:inline-block;border:0}
 svg text{font:12px system-ui,sans-serif;fill:#333}
 .legend span{display:inline-block;margin-right:.8rem}.legend i{display:inline-block;width:.8rem;height:.8rem;margin-right:.25rem;vertical-align:-1px}
+th[data-sort]{cursor:pointer;user-select:none;white-space:nowrap}th[aria-sort=ascending]::after{content:" \25B2"}th[aria-sort=descending]::after{content:" \25BC"}
+.pager{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center}
 @media print{
  body{max-width:none;padding:0;font-size:11px}
  .layout{display:block}#policy-pane{position:static;max-height:none;overflow:visible}
- .filters,a.tocell,a.para{display:none}
+ .filters,.pager,a.tocell,a.para{display:none}
  .scroll{overflow:visible}
  a{color:inherit;text-decoration:none}
  *{-webkit-print-color-adjust:exact;print-color-adjust:exact}
@@ -150,16 +148,22 @@ const FILTER_JS: &str = r#"
 })();
 "#;
 
+/// A whole page with the shared style and the row filter script.
 fn page(title: &str, body: &str) -> String {
+    page_with_script(title, body, FILTER_JS)
+}
+
+/// A whole page with the shared style and the given inline script.
+pub(super) fn page_with_script(title: &str, body: &str, script: &str) -> String {
     format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"generator\" content=\"candor {}\">\n<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n{body}\n<script>{FILTER_JS}</script>\n</body>\n</html>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"generator\" content=\"candor {}\">\n<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n{body}\n<script>{script}</script>\n</body>\n</html>\n",
         env!("CARGO_PKG_VERSION"),
         esc(title)
     )
 }
 
 /// A `<select>` filter over the row attribute `key`.
-fn select(label: &str, key: &str, mode: &str, options: &BTreeSet<String>, show: impl Fn(&str) -> String) -> String {
+pub(super) fn select(label: &str, key: &str, mode: &str, options: &BTreeSet<String>, show: impl Fn(&str) -> String) -> String {
     let mut s = format!("<label>{} <select data-key=\"{}\" data-mode=\"{}\"><option value=\"\">all</option>", esc(label), esc(key), esc(mode));
     for o in options {
         let _ = write!(s, "<option value=\"{}\">{}</option>", esc(o), esc(&show(o)));
@@ -168,7 +172,8 @@ fn select(label: &str, key: &str, mode: &str, options: &BTreeSet<String>, show: 
     s
 }
 
-fn verdict_badges(counts: &BTreeMap<Verdict, usize>) -> String {
+/// The verdict counts as coloured badges.
+pub(super) fn verdict_badges(counts: &BTreeMap<Verdict, usize>) -> String {
     let mut s = String::from("<p class=\"badges\">");
     for v in Verdict::ALL {
         let _ = write!(s, "<span style=\"background:{}\">{} {}</span>", verdict_color(v), counts.get(&v).copied().unwrap_or(0), v.as_str());
@@ -574,215 +579,4 @@ fn describe_source(source: &FlowSource) -> String {
             .join(", "),
         _ => String::new(),
     }
-}
-
-/// Horizontal bar chart of ranked names (apps per name), as inline SVG.
-fn bar_chart(title: &str, rows: &[Ranked], color: &str) -> String {
-    if rows.is_empty() {
-        return format!("<p class=\"muted\">{}: none.</p>", esc(title));
-    }
-    let label_w = 230.0;
-    let bar_w = 420.0;
-    let row_h = 22.0;
-    let max = rows.iter().map(|r| r.apps).max().unwrap_or(1).max(1) as f64;
-    let height = rows.len() as f64 * row_h + 10.0;
-    let mut s = format!(
-        "<figure><figcaption>{}</figcaption><svg role=\"img\" aria-label=\"{}\" width=\"{}\" height=\"{height}\" viewBox=\"0 0 {} {height}\">",
-        esc(title),
-        esc(title),
-        label_w + bar_w + 60.0,
-        label_w + bar_w + 60.0
-    );
-    for (i, r) in rows.iter().enumerate() {
-        let y = i as f64 * row_h + 4.0;
-        let w = (r.apps as f64 / max * bar_w).max(1.0);
-        let _ = write!(
-            s,
-            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text><rect x=\"{label_w}\" y=\"{y}\" width=\"{w:.1}\" height=\"{}\" fill=\"{color}\"><title>{}: {} apps, {} findings</title></rect><text x=\"{:.1}\" y=\"{}\">{}</text>",
-            label_w - 6.0,
-            y + 14.0,
-            esc(&clip(&r.name, 34)),
-            row_h - 6.0,
-            esc(&r.name),
-            r.apps,
-            r.findings,
-            label_w + w + 4.0,
-            y + 14.0,
-            r.apps
-        );
-    }
-    s.push_str("</svg></figure>");
-    s
-}
-
-fn clip(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
-        out.push('…');
-        out
-    }
-}
-
-/// Stacked bars of flows by verdict for the given apps, as inline SVG.
-fn verdict_chart(apps: &[&AppResult]) -> String {
-    if apps.is_empty() {
-        return "<p class=\"muted\">No checked apps.</p>".to_string();
-    }
-    let label_w = 230.0;
-    let bar_w = 420.0;
-    let row_h = 20.0;
-    let max = apps.iter().map(|a| a.verdict_counts.values().sum::<usize>()).max().unwrap_or(1).max(1) as f64;
-    let height = apps.len() as f64 * row_h + 10.0;
-    let mut s = String::from("<figure><figcaption>Flows by verdict per app (most severe apps first)</figcaption><p class=\"legend\">");
-    for v in Verdict::ALL {
-        let _ = write!(s, "<span><i style=\"background:{}\"></i>{}</span>", verdict_color(v), v.as_str());
-    }
-    let _ = write!(
-        s,
-        "</p><svg role=\"img\" aria-label=\"flows by verdict per app\" width=\"{}\" height=\"{height}\" viewBox=\"0 0 {} {height}\">",
-        label_w + bar_w + 60.0,
-        label_w + bar_w + 60.0
-    );
-    for (i, a) in apps.iter().enumerate() {
-        let y = i as f64 * row_h + 4.0;
-        let _ = write!(s, "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>", label_w - 6.0, y + 13.0, esc(&clip(&a.app_id, 34)));
-        let mut x = label_w;
-        for v in Verdict::ALL {
-            let n = a.verdict_counts.get(&v).copied().unwrap_or(0);
-            if n == 0 {
-                continue;
-            }
-            let w = n as f64 / max * bar_w;
-            let _ = write!(
-                s,
-                "<rect x=\"{x:.1}\" y=\"{y}\" width=\"{w:.1}\" height=\"{}\" fill=\"{}\"><title>{}: {n} {}</title></rect>",
-                row_h - 5.0,
-                verdict_color(v),
-                esc(&a.app_id),
-                v.as_str()
-            );
-            x += w;
-        }
-        let total: usize = a.verdict_counts.values().sum();
-        let _ = write!(s, "<text x=\"{:.1}\" y=\"{}\">{total}</text>", x + 4.0, y + 13.0);
-    }
-    s.push_str("</svg></figure>");
-    s
-}
-
-/// Apps shown in the verdict chart.
-const CHART_APPS: usize = 40;
-
-/// The HTML report of a catalog.
-pub fn render_catalog_html(report: &CatalogReport) -> String {
-    let s = &report.summary;
-    let mut body = String::from("<header><h1>candor catalog report</h1>");
-    let _ = write!(
-        body,
-        "<p>{} apps: {} done, {} failed; {} with findings. <span class=\"muted\">Stores: {}</span></p>",
-        s.apps,
-        s.done,
-        s.failed,
-        s.apps_with_findings,
-        esc(&report.stores.join(", "))
-    );
-    body.push_str(&verdict_badges(&s.verdicts));
-    let sev = |v: Severity| s.findings.get(&v).copied().unwrap_or(0);
-    let _ = write!(
-        body,
-        "<p><span class=\"sev-error\">{} errors</span>, <span class=\"sev-warning\">{} warnings</span>, <span class=\"sev-note\">{} notes</span></p></header>",
-        sev(Severity::Error),
-        sev(Severity::Warning),
-        sev(Severity::Note)
-    );
-
-    body.push_str("<h2>Charts</h2>");
-    let by_id: BTreeMap<&str, &AppResult> = report.apps.iter().map(|a| (a.app_id.as_str(), a)).collect();
-    let mut chart_apps: Vec<&AppResult> = s.ranking.iter().filter_map(|r| by_id.get(r.app_id.as_str()).copied()).take(CHART_APPS).collect();
-    if chart_apps.len() < CHART_APPS {
-        let shown: BTreeSet<&str> = chart_apps.iter().map(|a| a.app_id.as_str()).collect();
-        let rest: Vec<&AppResult> = report
-            .apps
-            .iter()
-            .filter(|a| a.status == AppStatus::Done && !shown.contains(a.app_id.as_str()))
-            .take(CHART_APPS - chart_apps.len())
-            .collect();
-        chart_apps.extend(rest);
-    }
-    body.push_str(&verdict_chart(&chart_apps));
-    body.push_str(&bar_chart("Top undisclosed recipients (apps)", &s.undisclosed_recipients, "#c62828"));
-    body.push_str(&bar_chart("Top undisclosed data types (apps)", &s.undisclosed_data_types, "#6a1b9a"));
-
-    // The apps table.
-    let mut recipients: BTreeSet<String> = BTreeSet::new();
-    let rows: Vec<(&AppResult, BTreeSet<String>)> = report
-        .apps
-        .iter()
-        .map(|a| {
-            let r: BTreeSet<String> = a
-                .findings
-                .iter()
-                .filter(|f| matches!(f.kind, FindingKind::OmittedFlow | FindingKind::IncorrectFlow | FindingKind::UndisclosedRecipient))
-                .filter_map(|f| f.recipient.clone())
-                .filter(|r| r != "first_party" && !r.contains(char::is_whitespace))
-                .collect();
-            recipients.extend(r.iter().cloned());
-            (a, r)
-        })
-        .collect();
-    let statuses: BTreeSet<String> = ["done", "failed"].map(String::from).into_iter().collect();
-    let verdicts: BTreeSet<String> = Verdict::ALL.iter().map(|v| v.as_str().to_string()).collect();
-    body.push_str("<h2>Apps <small class=\"muted\" id=\"apps-count\"></small></h2><div class=\"filters\">");
-    body.push_str("<label>App <input type=\"search\" data-key=\"app\" data-mode=\"text\" placeholder=\"app id\"></label>");
-    body.push_str(&select("Status", "status", "exact", &statuses, str::to_string));
-    body.push_str(&select("Has verdict", "verdicts", "list", &verdicts, str::to_string));
-    body.push_str(&select("Undisclosed recipient", "recipients", "list", &recipients, str::to_string));
-    body.push_str("</div><table id=\"apps\" class=\"filterable\"><thead><tr><th>app</th><th>status</th>");
-    for v in Verdict::ALL {
-        let _ = write!(body, "<th class=\"num\" style=\"color:{}\">{}</th>", verdict_color(v), v.as_str());
-    }
-    body.push_str("<th class=\"num\">errors</th><th class=\"num\">warnings</th><th class=\"num\">notes</th><th>findings</th></tr></thead><tbody>");
-    let mut order: Vec<&(&AppResult, BTreeSet<String>)> = rows.iter().collect();
-    order.sort_by(|a, b| b.0.severity_score().cmp(&a.0.severity_score()).then(a.0.app_id.cmp(&b.0.app_id)));
-    for (a, recips) in order {
-        let has: Vec<&str> = Verdict::ALL.iter().filter(|v| a.verdict_counts.get(v).copied().unwrap_or(0) > 0).map(|v| v.as_str()).collect();
-        let (e, w, n) = a.severity_counts();
-        let _ = write!(
-            body,
-            "<tr data-app=\"{}\" data-status=\"{}\" data-verdicts=\"{}\" data-recipients=\"{}\"><td><code>{}</code>{}</td><td>{}</td>",
-            esc(&a.app_id),
-            a.status.as_str(),
-            has.join(" "),
-            esc(&recips.iter().cloned().collect::<Vec<_>>().join(" ")),
-            esc(&a.app_id),
-            a.package.as_deref().filter(|p| *p != a.app_id).map(|p| format!("<br><small class=\"muted\">{}</small>", esc(p))).unwrap_or_default(),
-            a.status.as_str()
-        );
-        for v in Verdict::ALL {
-            let _ = write!(body, "<td class=\"num\">{}</td>", a.verdict_counts.get(&v).copied().unwrap_or(0));
-        }
-        let _ = write!(body, "<td class=\"num\">{e}</td><td class=\"num\">{w}</td><td class=\"num\">{n}</td><td>");
-        if let Some(err) = &a.error {
-            let _ = write!(body, "<span class=\"sev-error\">failed:</span> {}", esc(err));
-        } else if !a.findings.is_empty() {
-            let _ = write!(body, "<details><summary>{} findings</summary><ul class=\"labels\">", a.findings.len());
-            for f in &a.findings {
-                let _ = write!(body, "<li><span class=\"sev-{}\">{}</span> <code>{}</code> {}", f.severity.as_str(), f.severity.as_str(), esc(&f.code), esc(&f.message));
-                let first: Vec<String> = f.labels.iter().take(3).map(|l| {
-                    let (place, what) = describe_label(l);
-                    format!("{place}: {what}")
-                }).collect();
-                if !first.is_empty() {
-                    let _ = write!(body, "<br><small class=\"muted\">{}</small>", esc(&first.join(" | ")));
-                }
-                body.push_str("</li>");
-            }
-            body.push_str("</ul></details>");
-        }
-        body.push_str("</td></tr>");
-    }
-    body.push_str("</tbody></table>");
-    page("candor catalog report", &body)
 }

@@ -7,13 +7,15 @@ use crate::observe::{Flow, RequestedPermission};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+mod catalog_html;
 mod html;
 mod markdown;
 pub mod matrix;
 mod sarif;
 mod text;
 
-pub use html::{render_catalog_html, render_html};
+pub use catalog_html::render_catalog_html;
+pub use html::render_html;
 pub use markdown::render_markdown;
 pub use matrix::FlowMatrix;
 pub use sarif::{render_catalog_sarif, render_sarif};
