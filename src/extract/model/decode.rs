@@ -309,9 +309,17 @@ pub fn practices(sentence: &Sentence, context: &SentenceContext, probs: &[f32], 
     }
     // Denials: the denied actions, for the actors they fit (no default act).
     if !denied.is_empty() {
-        for actor in actors(&others, first, third) {
-            for &action in denied.iter().filter(|a| fits(&actor, a)) {
-                push(&actor, action, true, &allowed_actors, None, &mut out);
+        let deniers = actors(&others, first, third);
+        for actor in &deniers {
+            for &action in denied.iter().filter(|a| fits(actor, a)) {
+                push(actor, action, true, &allowed_actors, None, &mut out);
+            }
+        }
+        // "We do not collect, store or share any personal information":
+        // sharing is with third parties even where none is named.
+        if deniers.iter().all(|a| *a == Actor::FirstParty) {
+            for &action in denied.iter().filter(|a| matches!(a, Action::Share | Action::Sell)) {
+                push(&Actor::ThirdParty, action, true, &allowed_actors, None, &mut out);
             }
         }
     }
