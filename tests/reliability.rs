@@ -142,7 +142,7 @@ fn catalog_over_the_size_limit_is_refused_before_reading() {
     let start = Instant::now();
     let o = run_catalog(&catalog, &dir.path().join("store"), &[]);
     assert!(start.elapsed() < Duration::from_secs(10));
-    assert_input_error(&o, &catalog, "over the 268435456 byte limit");
+    assert_input_error(&o, &catalog, "over the 134217728 byte limit");
 }
 
 /// A line far over the line limit is skipped with its number, the apps
@@ -516,4 +516,80 @@ fn stdout_write_errors_name_stdout() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("stdout: cannot write: No space left on device"), "{}", stderr(&o));
+}
+
+// ---------------------------------------------------------------------------
+// Fuzz-target smoke run: every parser the `fuzz/` targets drive, over every
+// fixture and a few damaged copies of it (truncated, bytes flipped). The
+// fuzzers themselves need a nightly toolchain (see the README).
+
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    walk(dir).into_iter().filter(|p| p.is_file()).collect()
+}
+
+#[test]
+fn every_parser_survives_every_fixture() {
+    use candor::observe::{apk, arsc, axml, dex, har, ios, manifest, pcap, protoxml, zip};
+    use candor::policy::{parse_policy, PolicyFormat};
+    let ont = candor::ontology::shipped().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = files_under(&root.join("tests/fixtures"));
+    files.extend(files_under(&root.join("examples")));
+    let start = Instant::now();
+    let mut runs = 0usize;
+    for f in &files {
+        let original = std::fs::read(f).unwrap();
+        if original.len() > 4 << 20 {
+            continue;
+        }
+        let mut variants = vec![original.clone(), original[..original.len() / 2].to_vec()];
+        let mut flipped = original.clone();
+        for i in (7..flipped.len()).step_by(61) {
+            flipped[i] ^= 0x5a;
+        }
+        variants.push(flipped);
+        for data in &variants {
+            let p = Path::new("fuzz");
+            let _ = har::parse_har(data, p, ont, &Default::default(), None);
+            for format in [Some(PolicyFormat::Html), Some(PolicyFormat::Markdown), Some(PolicyFormat::Text), None] {
+                let _ = parse_policy(data, format, "fuzz");
+            }
+            let _ = axml::parse_axml(data, p);
+            let _ = apk::parse_binary_manifest(data, p, &ont.data_types);
+            let _ = arsc::resolve_string(data, 0x7f0c_0001);
+            let _ = protoxml::parse_proto_xml(data, p);
+            let _ = protoxml::resolve_string_pb(data, 0x7f0c_0001);
+            let _ = dex::class_descriptors(data, p);
+            let limits = zip::ZipLimits { max_entry_bytes: 8 << 20, max_total_bytes: 32 << 20, ..zip::ZipLimits::default() };
+            if let Ok(mut z) = zip::ZipArchive::new(std::io::Cursor::new(data.clone()), p, limits) {
+                for i in 0..z.entries().len().min(64) {
+                    let _ = z.read(i);
+                }
+            }
+            let _ = pcap::capture_hosts(&data[..], p);
+            let _ = ios::parse_ios_plist(data, p, "Info.plist", true, &ont.data_types);
+            let _ = manifest::parse_manifest(data, p, &ont.data_types);
+            if let Ok(text) = std::str::from_utf8(data) {
+                let _ = candor::observe::DeviceProfile::from_json(text, p, &ont.data_types);
+            }
+            runs += 1;
+        }
+    }
+    assert!(runs > 100, "only {runs} inputs");
+    assert!(start.elapsed() < Duration::from_secs(120), "{:?}", start.elapsed());
+}
+
+/// Millions of bad lines take no memory per line past the first thousand.
+#[test]
+fn catalog_bad_lines_past_a_thousand_are_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = app_line("good", &root_file(POLICY));
+    text.push('\n');
+    text.push_str(&"{oops\n".repeat(5000));
+    let catalog = write(dir.path(), "bad.jsonl", text.as_bytes());
+    let store = dir.path().join("store");
+    let o = run_catalog(&catalog, &store, &[]);
+    let err = stderr(&o);
+    assert_eq!(err.matches(": skipped: not valid JSON").count(), 1000, "{}", &err[..err.len().min(500)]);
+    assert!(err.contains("bad.jsonl:1002: skipped: 4000 more bad lines from this one on (only the first 1000 are listed)"), "{}", &err[err.len().saturating_sub(500)..]);
 }

@@ -91,21 +91,35 @@ pub fn read_catalog(path: &Path) -> Result<Catalog> {
         read_jsonl_rows(std::io::BufReader::new(file)).map_err(|e| Error::input(path, e))?
     };
     let mut first_line: HashMap<String, usize> = HashMap::new();
+    // Bad lines past the first MAX_LISTED_ISSUES are counted, not kept.
+    let mut unlisted: Option<(usize, usize)> = None;
+    let mut issue = |catalog: &mut Catalog, line: usize, message: String| {
+        if catalog.issues.len() < MAX_LISTED_ISSUES {
+            catalog.issues.push(CatalogIssue { line, message });
+        } else {
+            let u = unlisted.get_or_insert((line, 0));
+            u.1 += 1;
+        }
+    };
     for (line, row) in rows {
         match row.and_then(|raw| raw.into_entry(&base, line)) {
             Ok(entry) => {
                 if let Some(first) = first_line.get(&entry.app_id) {
-                    catalog.issues.push(CatalogIssue {
-                        line,
-                        message: format!("duplicate app_id {:?} (first on line {first})", entry.app_id),
-                    });
+                    let message = format!("duplicate app_id {:?} (first on line {first})", entry.app_id);
+                    issue(&mut catalog, line, message);
                 } else {
                     first_line.insert(entry.app_id.clone(), line);
                     catalog.apps.push(entry);
                 }
             }
-            Err(message) => catalog.issues.push(CatalogIssue { line, message }),
+            Err(message) => issue(&mut catalog, line, message),
         }
+    }
+    if let Some((line, n)) = unlisted {
+        catalog.issues.push(CatalogIssue {
+            line,
+            message: format!("{n} more bad lines from this one on (only the first {MAX_LISTED_ISSUES} are listed)"),
+        });
     }
     Ok(catalog)
 }
@@ -172,8 +186,11 @@ impl RawEntry {
 /// skipped as bad, and never held in memory whole.
 pub const MAX_LINE_BYTES: usize = 1 << 20;
 
-/// Largest catalog file read (about half a million apps).
-pub const MAX_CATALOG_BYTES: u64 = 256 * 1024 * 1024;
+/// Largest catalog file read (some 400,000 apps at 300 bytes a line).
+pub const MAX_CATALOG_BYTES: u64 = 128 * 1024 * 1024;
+
+/// Bad lines listed one by one; the rest are counted in one more issue.
+pub const MAX_LISTED_ISSUES: usize = 1000;
 
 fn read_jsonl_rows(mut reader: impl BufRead) -> std::result::Result<Vec<(usize, std::result::Result<RawEntry, String>)>, String> {
     let mut rows = Vec::new();
