@@ -5,10 +5,12 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// The repository root.
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Run the candor binary from the repository root, without colours.
 fn candor(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_candor")).args(args).current_dir(root()).env("NO_COLOR", "1").output().expect("run candor")
 }

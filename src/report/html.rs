@@ -201,7 +201,7 @@ fn practice_class(report: &AppReport, ids: &[usize]) -> &'static str {
 
 /// A practice in a few words: "not third_party share crash_logs (restriction)".
 fn practice_words(p: &crate::extract::Practice) -> String {
-    let scope = p.scope.as_ref().map(|s| format!(" ({s:?}, denies nothing outright)").to_lowercase()).unwrap_or_default();
+    let scope = p.scope.as_ref().map(|s| format!(" ({s}, denies nothing outright)")).unwrap_or_default();
     format!("{}{} {} {}{scope}", if p.negated { "not " } else { "" }, p.actor, p.action, p.data_type)
 }
 

@@ -381,3 +381,127 @@ pub fn verdict_letter(v: Verdict) -> char {
         Verdict::Ambiguous => 'A',
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::observe::{Destination, Flow};
+    use crate::report::{ExtractorInfo, Inputs, Summary};
+
+    /// A destination: first party, a known organization, or an unknown domain.
+    fn dest(org: Option<(&str, &str)>, host: &str, first_party: bool) -> Destination {
+        Destination {
+            host: host.to_string(),
+            domain: host.split('.').rev().take(2).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("."),
+            organization: org.map(|o| o.0.to_string()),
+            organization_name: org.map(|o| o.1.to_string()),
+            categories: org.map(|o| vec![o.0.replace("ads", "advertising").replace("metrics", "analytics")]).unwrap_or_default(),
+            first_party,
+        }
+    }
+
+    /// A reported flow of a request (or of a permission when `entry` is None).
+    fn flow(t: &str, d: &Destination, file: &str, entry: Option<usize>, matched: &str, verdict: Verdict) -> ReportedFlow {
+        let source = match entry {
+            Some(entry) => FlowSource::Request {
+                method: "POST".into(),
+                url: format!("https://{}/", d.host),
+                location: "body:json:x".into(),
+                matched: matched.into(),
+                file: file.into(),
+                entry,
+            },
+            None => FlowSource::Permission { permission: "android.permission.ACCESS_FINE_LOCATION".into(), file: file.into() },
+        };
+        ReportedFlow {
+            flow: Flow { data_type: t.into(), destination: d.clone(), source, confidence: if matched == "key" { 0.6 } else { 1.0 } },
+            verdict,
+            supporting: vec![],
+            contradicting: vec![],
+        }
+    }
+
+    /// A report holding just these flows.
+    fn report(flows: Vec<ReportedFlow>) -> AppReport {
+        AppReport {
+            schema: crate::report::SCHEMA,
+            app: None,
+            inputs: Inputs { policy: "p.md".into(), manifests: vec![], traffic: vec![], device: None },
+            extractor: ExtractorInfo { name: "rules".into(), version: "1".into(), cached: false },
+            summary: Summary {
+                practices: 0,
+                flows: flows.len(),
+                verdicts: BTreeMap::new(),
+                findings: BTreeMap::new(),
+                contacted_hosts: 0,
+            },
+            practices: vec![],
+            permissions: vec![],
+            flows,
+            findings: vec![],
+            policy_text: None,
+            sdks: vec![],
+        }
+    }
+
+    #[test]
+    fn cells_take_the_worst_verdict_and_count_requests_and_files() {
+        let ads = dest(Some(("ads", "Ads Inc")), "t.ads.example", false);
+        let ads2 = dest(Some(("ads", "Ads Inc")), "u.ads.example", false);
+        let unknown = dest(None, "x.unknown.example", false);
+        let me = dest(None, "api.app.example", true);
+        let r = report(vec![
+            flow("advertising_id", &ads, "a.har", Some(1), "key", Verdict::Omitted),
+            flow("advertising_id", &ads2, "a.har", Some(2), "value:plain", Verdict::Incorrect),
+            flow("advertising_id", &ads, "b.har", Some(1), "key", Verdict::Omitted),
+            flow("advertising_id", &ads, "b.har", Some(1), "value:sha1", Verdict::Omitted),
+            flow("precise_location", &me, "AndroidManifest.xml", None, "", Verdict::Clear),
+            flow("ip_address", &unknown, "a.har", Some(3), "implicit:ip", Verdict::Ambiguous),
+        ]);
+        let m = FlowMatrix::build(&r);
+        // Columns: the app maker first, then by category.
+        let keys: Vec<&str> = m.recipients.iter().map(|r| r.key.as_str()).collect();
+        assert_eq!(keys, ["first_party", "ads", "unknown.example"]);
+        assert_eq!(m.recipients[1].hosts, ["t.ads.example", "u.ads.example"]);
+        assert_eq!(m.recipients[2].category, "other");
+        // Rows: the worst first.
+        assert_eq!(m.data_types, ["advertising_id", "ip_address", "precise_location"]);
+        assert_eq!(m.cells.len(), 3);
+        let c = &m.cells[m.position("advertising_id", "ads").unwrap()];
+        assert_eq!(c.verdict, Verdict::Incorrect);
+        assert_eq!((c.requests, c.files.len()), (3, 2));
+        assert_eq!(c.extent(), "3 requests in 2 files");
+        // Most telling first: the worst verdict, then a value match before a key.
+        assert_eq!(c.flows, [1, 3, 0, 2]);
+        let p = &m.cells[m.position("precise_location", "first_party").unwrap()];
+        assert_eq!((p.verdict, p.extent().as_str()), (Verdict::Clear, "1 permission in 1 file"));
+        assert_eq!(m.cells[m.position("ip_address", "unknown.example").unwrap()].verdict, Verdict::Ambiguous);
+        assert!(m.position("ip_address", "ads").is_none());
+    }
+
+    #[test]
+    fn verdict_rank_orders_incorrect_omitted_ambiguous_vague_clear() {
+        let mut v = Verdict::ALL.to_vec();
+        v.sort_by_key(|v| std::cmp::Reverse(verdict_rank(*v)));
+        assert_eq!(v, WORST_FIRST);
+    }
+
+    #[test]
+    fn terminal_matrix_is_capped_unless_verbose() {
+        let mut flows = Vec::new();
+        for r in 0..12 {
+            let d = dest(Some((&format!("org{r}"), &format!("Org {r}"))), &format!("h.org{r}.example"), false);
+            for t in 0..40 {
+                flows.push(flow(&format!("type_{t:02}"), &d, "a.har", Some(t), "key", Verdict::Omitted));
+            }
+        }
+        let r = report(flows);
+        let short = crate::report::render_text(&r, false, false);
+        assert!(short.contains("... and 10 more data types"), "{short}");
+        assert!(short.contains("... and 4 more recipients"), "{short}");
+        assert!(short.lines().count() < 40, "{short}");
+        let long = crate::report::render_text(&r, false, true);
+        assert!(long.lines().any(|l| l.trim_start().starts_with("type_39 ")), "{long}");
+        assert!(!long.contains("more data types"));
+    }
+}

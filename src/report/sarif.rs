@@ -16,6 +16,7 @@ use serde_json::{json, Value};
 /// The SARIF schema this output follows.
 pub const SARIF_SCHEMA: &str = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 
+/// The SARIF level of a severity.
 fn level(s: Severity) -> &'static str {
     match s {
         Severity::Error => "error",
@@ -24,6 +25,7 @@ fn level(s: Severity) -> &'static str {
     }
 }
 
+/// A rule's short and full description.
 fn rule_text(kind: FindingKind) -> (&'static str, &'static str) {
     match kind {
         FindingKind::OmittedFlow => (
@@ -53,6 +55,7 @@ fn rule_text(kind: FindingKind) -> (&'static str, &'static str) {
     }
 }
 
+/// The SARIF rules, one per finding code.
 fn rules() -> Vec<Value> {
     FindingKind::ALL
         .iter()
@@ -70,6 +73,7 @@ fn rules() -> Vec<Value> {
         .collect()
 }
 
+/// The index of a finding code among the rules.
 fn rule_index(code: &str) -> Option<usize> {
     FindingKind::ALL.iter().position(|k| k.code() == code)
 }
@@ -87,6 +91,7 @@ fn uri(path: &str) -> String {
     out
 }
 
+/// The SARIF location of one piece of evidence.
 fn location(label: &Label, policy: &str) -> Value {
     match label {
         Label::Policy { start, end, text, note } => json!({
@@ -126,6 +131,7 @@ fn fingerprint(app: &str, f: &Finding) -> String {
     h.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect()
 }
 
+/// One finding as a SARIF result.
 fn result(f: &Finding, app: &str, policy: &str, fallback_uri: &str) -> Value {
     let primary = f
         .labels
@@ -164,6 +170,7 @@ fn result(f: &Finding, app: &str, policy: &str, fallback_uri: &str) -> Value {
     r
 }
 
+/// The tool driver: candor, its version and rules.
 fn driver() -> Value {
     json!({
         "name": "candor",
@@ -173,6 +180,7 @@ fn driver() -> Value {
     })
 }
 
+/// A SARIF log around one run, pretty-printed.
 fn wrap(run: Value) -> String {
     let log = json!({"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]});
     serde_json::to_string_pretty(&log).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}")) + "\n"

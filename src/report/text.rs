@@ -15,6 +15,7 @@ struct Style {
 }
 
 impl Style {
+    /// `s` in the ANSI style `code` when colours are on.
     fn paint(&self, code: &str, s: &str) -> String {
         if self.on {
             format!("\x1b[{code}m{s}\x1b[0m")
@@ -39,6 +40,9 @@ fn clip(s: &str, max: usize) -> String {
 const DEFAULT_EVIDENCE: usize = 2;
 /// Recipient columns the terminal matrix shows; the rest are counted.
 const MAX_COLUMNS: usize = 8;
+/// Data-type rows the terminal matrix shows by default (the worst first);
+/// the rest are counted.
+const MAX_ROWS: usize = 30;
 /// Data types a grouped finding names before "and N more".
 const MAX_TYPES: usize = 6;
 
@@ -64,8 +68,9 @@ fn verdict_style(v: crate::compare::Verdict) -> &'static str {
 }
 
 /// The matrix as a small grid: data types down, recipients across, each
-/// cell its verdict letter and request count.
-fn render_matrix(m: &FlowMatrix, st: &Style) -> String {
+/// cell its verdict letter and request count; `max_rows` data types and
+/// `max_cols` recipients at most.
+fn render_matrix(m: &FlowMatrix, st: &Style, max_rows: usize, max_cols: usize) -> String {
     let mut out = String::new();
     if m.cells.is_empty() {
         out.push_str("flows: none observed\n\n");
@@ -73,13 +78,13 @@ fn render_matrix(m: &FlowMatrix, st: &Style) -> String {
     }
     // The columns shown: the ones with the worst cells, in matrix order.
     let mut cols: Vec<usize> = (0..m.recipients.len()).collect();
-    if cols.len() > MAX_COLUMNS {
+    if cols.len() > max_cols {
         let score = |c: usize| {
             let cells = m.cells.iter().filter(|x| x.col == c);
             cells.map(|x| 1 + 10 * super::matrix::verdict_rank(x.verdict) as usize).sum::<usize>()
         };
         cols.sort_by_key(|&c| std::cmp::Reverse(score(c)));
-        cols.truncate(MAX_COLUMNS);
+        cols.truncate(max_cols);
         cols.sort();
     }
     let legend: Vec<String> =
@@ -110,7 +115,7 @@ fn render_matrix(m: &FlowMatrix, st: &Style) -> String {
     out.push('\n');
     out.push_str(&st.paint("2", header(&|c| clip(&m.recipients[c].category, 16)).trim_end()));
     out.push('\n');
-    for (row, t) in m.data_types.iter().enumerate() {
+    for (row, t) in m.data_types.iter().enumerate().take(max_rows) {
         let mut line = format!("  {:row_w$}", clip(t, row_w));
         for (i, &c) in cols.iter().enumerate() {
             let (text, code) = match m.cell(row, c) {
@@ -126,8 +131,11 @@ fn render_matrix(m: &FlowMatrix, st: &Style) -> String {
         out.push_str(line.trim_end());
         out.push('\n');
     }
+    if m.data_types.len() > max_rows {
+        out.push_str(&format!("  ... and {} more data types (--verbose shows them all)\n", m.data_types.len() - max_rows));
+    }
     if cols.len() < m.recipients.len() {
-        out.push_str(&format!("  ... and {} more recipients (--format html shows them all)\n", m.recipients.len() - cols.len()));
+        out.push_str(&format!("  ... and {} more recipients (--verbose or --format html show them all)\n", m.recipients.len() - cols.len()));
     }
     out.push('\n');
     out
@@ -173,7 +181,7 @@ fn group_message(kind: FindingKind, types: &[&str], who: &str, first_party: bool
 pub fn render_text(report: &AppReport, color: bool, verbose: bool) -> String {
     let st = Style { on: color };
     let m = FlowMatrix::build(report);
-    let mut out = render_matrix(&m, &st);
+    let mut out = if verbose { render_matrix(&m, &st, usize::MAX, usize::MAX) } else { render_matrix(&m, &st, MAX_ROWS, MAX_COLUMNS) };
 
     if verbose {
         for (n, f) in report.findings.iter().enumerate() {
