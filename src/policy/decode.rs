@@ -5,10 +5,17 @@
 //! signatures, BOM-less UTF-16, binary-looking content (NUL bytes, control
 //! characters), a charset declared in the first 2 KB (HTML `<meta>` or an
 //! XML declaration; ignored when the bytes are non-ASCII valid UTF-8, which a
-//! legacy encoding almost never produces), valid UTF-8, and last
-//! windows-1252 for text that is plainly text but not UTF-8.
+//! legacy encoding almost never produces), valid UTF-8, GB18030 (which
+//! covers GBK and GB2312) for bytes that decode cleanly as it into Chinese,
+//! and last windows-1252 for text that is plainly text but not UTF-8.
+//!
+//! BOM-less UTF-16 is recognised by its NUL bytes: ASCII-heavy text has a
+//! NUL in nearly every other byte; Chinese text has NULs (from its ASCII
+//! spaces, digits and line ends) in one byte position of the pairs only,
+//! and must then decode to Chinese and ASCII.
 
-use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252};
+use super::language::is_han;
+use encoding_rs::{Encoding, GB18030, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252};
 
 /// How far into the file a charset declaration is looked for.
 const DECLARATION_WINDOW: usize = 2048;
@@ -65,8 +72,58 @@ pub fn decode_text(bytes: &[u8]) -> Result<String, String> {
     }
     match std::str::from_utf8(bytes) {
         Ok(text) => Ok(text.to_string()),
-        Err(_) => decode_undeclared_8bit(bytes),
+        Err(_) => match sniff_gb18030(bytes) {
+            Some(text) => Ok(text),
+            None => decode_undeclared_8bit(bytes),
+        },
     }
+}
+
+/// Chinese text in GB18030, GBK or GB2312 without a declaration: the bytes
+/// decode as GB18030 without a single error, nearly all the non-ASCII
+/// characters they give are CJK (ideographs, CJK and full-width
+/// punctuation), and most two-byte codes lie in the GB2312 area (both bytes
+/// 0xA1 or above), where common characters and punctuation are. Western
+/// 8-bit text fails the last test: an accented letter followed by an ASCII
+/// letter reads as a rare GBK character.
+fn sniff_gb18030(bytes: &[u8]) -> Option<String> {
+    let (mut double, mut gb2312, mut i) = (0usize, 0usize, 0usize);
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b < 0x80 {
+            i += 1;
+        } else if bytes.get(i + 1).is_some_and(|n| n.is_ascii_digit()) {
+            i += 4; // a four-byte GB18030 code
+        } else {
+            double += 1;
+            if b >= 0xA1 && bytes.get(i + 1).is_some_and(|&n| n >= 0xA1) {
+                gb2312 += 1;
+            }
+            i += 2;
+        }
+    }
+    if double < 2 || gb2312 * 10 < double * 8 {
+        return None;
+    }
+    let text = GB18030.decode_without_bom_handling_and_without_replacement(bytes)?;
+    let mut non_ascii = 0usize;
+    let mut cjk = 0usize;
+    for c in text.chars().filter(|c| !c.is_ascii()) {
+        non_ascii += 1;
+        if is_han(c) || is_cjk_symbol(c) {
+            cjk += 1;
+        }
+    }
+    if non_ascii < 2 || cjk * 10 < non_ascii * 9 || text.chars().any(is_binary_control) {
+        return None;
+    }
+    Some(text.into_owned())
+}
+
+/// CJK punctuation, full-width forms, and the general punctuation Chinese
+/// text uses (quotes, dashes, ellipsis), and circled or bracketed numbers.
+fn is_cjk_symbol(c: char) -> bool {
+    matches!(c, '\u{3000}'..='\u{303F}' | '\u{FF00}'..='\u{FFEF}' | '\u{2010}'..='\u{2027}' | '\u{2030}'..='\u{205E}' | '\u{2460}'..='\u{24FF}' | '\u{3200}'..='\u{32FF}' | '\u{FE30}'..='\u{FE4F}' | '\u{00B7}' | '\u{00D7}' | '\u{2160}'..='\u{217F}' | '\u{2190}'..='\u{21FF}' | '\u{25A0}'..='\u{25FF}' | '\u{2600}'..='\u{26FF}' | '\u{0391}'..='\u{03C9}')
 }
 
 /// UTF-8 that should be valid: a few bad bytes become U+FFFD, many are an error.
@@ -167,12 +224,48 @@ fn bomless_utf16(bytes: &[u8]) -> Option<&'static Encoding> {
     let even_nul = sample.iter().step_by(2).filter(|&&b| b == 0).count();
     let odd_nul = sample.iter().skip(1).step_by(2).filter(|&&b| b == 0).count();
     if odd_nul * 10 >= pairs * 9 && even_nul * 10 <= pairs {
-        Some(UTF_16LE)
+        return Some(UTF_16LE);
     } else if even_nul * 10 >= pairs * 9 && odd_nul * 10 <= pairs {
-        Some(UTF_16BE)
-    } else {
-        None
+        return Some(UTF_16BE);
     }
+    // Chinese: NULs from ASCII characters in one byte position only.
+    let candidate = if odd_nul >= 2 && even_nul == 0 {
+        UTF_16LE
+    } else if even_nul >= 2 && odd_nul == 0 {
+        UTF_16BE
+    } else {
+        return None;
+    };
+    cjk_utf16(sample, candidate).then_some(candidate)
+}
+
+/// Whether `sample` decodes in the UTF-16 `encoding` without errors to
+/// text that is Chinese and ASCII: a tenth or more ideographs, and at least
+/// 95% ideographs, CJK punctuation, printable ASCII and line ends.
+fn cjk_utf16(sample: &[u8], encoding: &'static Encoding) -> bool {
+    // A surrogate pair cut by the end of the sample is not an error.
+    let mut sample = sample;
+    if sample.len() >= 2 {
+        let last = &sample[sample.len() - 2..];
+        let unit = if encoding == UTF_16LE { u16::from_le_bytes([last[0], last[1]]) } else { u16::from_be_bytes([last[0], last[1]]) };
+        if (0xD800..0xDC00).contains(&unit) {
+            sample = &sample[..sample.len() - 2];
+        }
+    }
+    let Some(text) = encoding.decode_without_bom_handling_and_without_replacement(sample) else {
+        return false;
+    };
+    let (mut total, mut han, mut plausible) = (0usize, 0usize, 0usize);
+    for c in text.chars() {
+        total += 1;
+        if is_han(c) {
+            han += 1;
+            plausible += 1;
+        } else if is_cjk_symbol(c) || c.is_ascii_graphic() || matches!(c, ' ' | '\t' | '\n' | '\r') {
+            plausible += 1;
+        }
+    }
+    total > 0 && han * 10 >= total && plausible * 100 >= total * 95
 }
 
 /// Say why bytes look binary: NUL bytes or many control characters.

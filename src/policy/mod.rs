@@ -33,6 +33,9 @@ pub struct Section {
     pub end: usize,
     /// The nearest heading above this block, if any.
     pub heading: Option<String>,
+    /// The language the block is written in.
+    #[serde(default)]
+    pub language: Language,
 }
 
 /// One sentence of the normalized text.
@@ -46,6 +49,9 @@ pub struct Sentence {
     pub section: usize,
     /// The nearest heading above the sentence, if any (context for the model).
     pub heading: Option<String>,
+    /// The language the sentence is written in.
+    #[serde(default)]
+    pub language: Language,
 }
 
 /// A policy read into normalized text, blocks and sentences.
@@ -58,15 +64,23 @@ pub struct PolicyDocument {
     pub text: String,
     pub sections: Vec<Section>,
     pub sentences: Vec<Sentence>,
+    /// The policy's main language: the one most of its sentence text is in.
+    #[serde(default)]
+    pub language: Language,
+    /// Every language some sentence is in, the main one first.
+    #[serde(default)]
+    pub languages: Vec<Language>,
 }
 
 mod decode;
 mod html;
+mod language;
 mod markdown;
 mod sentences;
 mod text;
 
 pub use decode::decode_text;
+pub use language::{detect_language, Language};
 pub use sentences::split_sentences;
 
 /// Largest policy file candor reads (bytes).
@@ -169,7 +183,7 @@ fn assemble(source: &str, format: PolicyFormat, blocks: Vec<Block>) -> PolicyDoc
     let mut sections = Vec::new();
     let mut sentences = Vec::new();
     let mut heading: Option<String> = None;
-    for block in blocks {
+    for block in blocks.into_iter().flat_map(split_label) {
         let body = collapse_whitespace(&block.text);
         // Blocks of only punctuation or joiners ("|", "•", U+200D) say nothing.
         if !body.chars().any(char::is_alphanumeric) {
@@ -191,7 +205,7 @@ fn assemble(source: &str, format: PolicyFormat, blocks: Vec<Block>) -> PolicyDoc
             heading = Some(body.clone());
         }
         let index = sections.len();
-        sections.push(Section { kind, start, end, heading: heading.clone() });
+        sections.push(Section { kind, start, end, heading: heading.clone(), language: detect_language(&body) });
         for (s, e) in split_sentences(&body) {
             if !body[s..e].chars().any(char::is_alphanumeric) {
                 continue;
@@ -202,10 +216,62 @@ fn assemble(source: &str, format: PolicyFormat, blocks: Vec<Block>) -> PolicyDoc
                 text: body[s..e].to_string(),
                 section: index,
                 heading: if kind == BlockKind::Heading { None } else { heading.clone() },
+                language: detect_language(&body[s..e]),
             });
         }
     }
-    PolicyDocument { source: source.to_string(), format, text, sections, sentences }
+    let (language, languages) = policy_languages(&sentences);
+    PolicyDocument { source: source.to_string(), format, text, sections, sentences, language, languages }
+}
+
+/// The main language of a policy (the one most of its sentence text, in
+/// bytes, is in) and every language some sentence is in, main first.
+fn policy_languages(sentences: &[Sentence]) -> (Language, Vec<Language>) {
+    let mut bytes: Vec<(Language, usize)> = Vec::new();
+    for s in sentences {
+        match bytes.iter_mut().find(|(l, _)| *l == s.language) {
+            Some((_, n)) => *n += s.text.len(),
+            None => bytes.push((s.language, s.text.len())),
+        }
+    }
+    // Most text first; ties in order of the language's first sentence.
+    bytes.sort_by(|a, b| b.1.cmp(&a.1));
+    let languages: Vec<Language> = bytes.into_iter().map(|(l, _)| l).collect();
+    (languages.first().copied().unwrap_or_default(), languages)
+}
+
+/// Longest label in 【...】 read as a heading (characters, brackets included).
+const MAX_LABEL_CHARS: usize = 24;
+
+/// A paragraph or list item that starts with a short bracketed label
+/// ("【特别提示】本政策仅适用于…") becomes a heading (the label) and the
+/// rest of the block.
+fn split_label(block: Block) -> Vec<Block> {
+    if !matches!(block.kind, BlockKind::Paragraph | BlockKind::ListItem) {
+        return vec![block];
+    }
+    let trimmed = block.text.trim_start();
+    let Some(inner) = trimmed.strip_prefix('【') else {
+        return vec![block];
+    };
+    let Some(close) = inner.char_indices().take(MAX_LABEL_CHARS).find(|&(_, c)| c == '】' || c == '【').map(|(i, _)| i) else {
+        return vec![block];
+    };
+    let label_text = &inner[..close];
+    if !inner[close..].starts_with('】')
+        || !label_text.chars().any(char::is_alphanumeric)
+        // "【姓名、性别、电话号码】等信息" is a list, not a label.
+        || label_text.contains(['。', '！', '？', '；', '、', '，', ',', '\n', '\u{2028}'])
+    {
+        return vec![block];
+    }
+    let label_end = trimmed.len() - inner.len() + close + '】'.len_utf8();
+    let label = Block { kind: BlockKind::Heading, text: trimmed[..label_end].to_string() };
+    let rest = trimmed[label_end..].trim_start_matches([' ', '：', ':', '\u{3000}']);
+    if rest.trim().is_empty() {
+        return vec![label];
+    }
+    vec![label, Block { kind: block.kind, text: rest.to_string() }]
 }
 
 /// Longest heading kept as a heading (bytes of normalized text).

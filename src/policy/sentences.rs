@@ -4,7 +4,10 @@
 //! brackets after it) followed by whitespace and a character that can start a
 //! sentence (an upper-case letter, a digit, an opening quote or bracket, or a
 //! letter of a script without case), or at the end of the text. Chinese and
-//! Japanese `。！？；` end a sentence wherever they stand. Abbreviations
+//! Japanese `。！？；` end a sentence wherever they stand, and so do the
+//! half-width `.!?;` (and the full-width `．`) right after a Chinese
+//! character when no Latin letter or digit comes next ("信息.我们"). A title in
+//! `《...》` is never split. Abbreviations
 //! (e.g., i.e., Dr., No. 5 ...), initials, decimals, URLs and e-mail
 //! addresses do not end a sentence. Sentences longer than
 //! [`MAX_SENTENCE_BYTES`] are cut at a `;`, `,` or space.
@@ -53,14 +56,27 @@ pub fn split_sentences(s: &str) -> Vec<(usize, usize)> {
     let mut start = 0usize;
     let mut word_start = 0usize;
     let mut i = 0usize;
+    // The character before `i`, when it is a Han character.
+    let mut after_han = false;
     while let Some(c) = s[i..].chars().next() {
         let next = i + c.len_utf8();
         if c.is_whitespace() {
             word_start = next;
+            after_han = false;
             i = next;
             continue;
         }
-        if !is_terminator(c) {
+        if c == '《' {
+            // A title: skip to its end when it closes soon.
+            if let Some(close) = title_end(s, next) {
+                after_han = false;
+                i = close;
+                continue;
+            }
+        }
+        let half_cjk = after_han && matches!(c, '.' | '!' | '?' | ';' | '．');
+        if !is_terminator(c) && !half_cjk {
+            after_han = super::language::is_han(c);
             i = next;
             continue;
         }
@@ -75,10 +91,13 @@ pub fn split_sentences(s: &str) -> Vec<(usize, usize)> {
                 break;
             }
         }
-        if cjk || ends_sentence(s, start, word_start, i, end) {
+        // "信息.我们", "删除!": not "微信.com", "第1.2条" or "QQ.5".
+        let half_cjk = half_cjk && !s[end..].trim_start().starts_with(|d: char| d.is_ascii_alphanumeric() || matches!(d, '@' | '/' | '_' | '-'));
+        if cjk || half_cjk || ends_sentence(s, start, word_start, i, end) {
             raw.push((start, end));
             start = end;
         }
+        after_han = false;
         i = end;
     }
     raw.push((start, s.len()));
@@ -156,6 +175,21 @@ fn is_enumerator(word: &str) -> bool {
     let numeric = word.chars().all(|c| c.is_ascii_digit() || c == '.') && word.starts_with(|c: char| c.is_ascii_digit());
     let roman = word.len() <= 5 && word.chars().all(|c| matches!(c.to_ascii_lowercase(), 'i' | 'v' | 'x' | 'l'));
     numeric || roman
+}
+
+/// Longest title in `《...》` kept whole (bytes).
+const MAX_TITLE_BYTES: usize = 300;
+
+/// Where the `《...》` title whose text starts at `from` ends (after its
+/// `》`), when it closes within [`MAX_TITLE_BYTES`] and before another `《`.
+fn title_end(s: &str, from: usize) -> Option<usize> {
+    let mut limit = (from + MAX_TITLE_BYTES).min(s.len());
+    while !s.is_char_boundary(limit) {
+        limit -= 1;
+    }
+    let window = &s[from..limit];
+    let close = window.find(['》', '《'])?;
+    window[close..].starts_with('》').then(|| from + close + '》'.len_utf8())
 }
 
 fn is_terminator(c: char) -> bool {
@@ -276,6 +310,16 @@ mod tests {
     #[test]
     fn chinese() {
         assert_eq!(split("我们收集信息。我们不会出售；您可以删除！"), vec!["我们收集信息。", "我们不会出售；", "您可以删除！"]);
+        // Half-width punctuation used as Chinese sentence ends.
+        assert_eq!(split("我们收集信息.我们不会出售;您可以删除!好吗?"), vec!["我们收集信息.", "我们不会出售;", "您可以删除!", "好吗?"]);
+        // ... but not in numbers, domains and English.
+        assert_eq!(split("访问微信.com或第1.2条; we do; so."), vec!["访问微信.com或第1.2条; we do; so."]);
+        // A title is never split.
+        assert_eq!(split("请阅读《隐私政策！儿童版》。我们会更新。"), vec!["请阅读《隐私政策！儿童版》。", "我们会更新。"]);
+        // An unclosed 《 does not swallow the text.
+        assert_eq!(split("《未闭合。我们收集。"), vec!["《未闭合。", "我们收集。"]);
+        // Closing brackets and quotes stay with the sentence.
+        assert_eq!(split("我们称之为“服务。”您同意。"), vec!["我们称之为“服务。”", "您同意。"]);
     }
 
     #[test]

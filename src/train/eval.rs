@@ -239,7 +239,7 @@ fn push_group(out: &mut Vec<String>, id: &str, space: &LabelSpace, ont: &Ontolog
 /// probabilities decoded into practices as `candor extract` does (ontology
 /// phrases give the data types), put back in the label space.
 pub fn decoded_labels(text: &str, probs: &[f32], space: &LabelSpace, ont: &Ontologies) -> Vec<String> {
-    let sentence = crate::policy::Sentence { start: 0, end: text.len(), text: text.to_string(), section: 0, heading: None };
+    let sentence = crate::policy::Sentence { start: 0, end: text.len(), text: text.to_string(), section: 0, heading: None, language: Default::default() };
     let practices = crate::extract::model::decode::practices(&sentence, &Default::default(), probs, space, ont);
     let mut out = Vec::new();
     let add = |l: &str, out: &mut Vec<String>| {
