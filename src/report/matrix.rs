@@ -128,16 +128,36 @@ fn evidence_class(f: &ReportedFlow) -> u8 {
 }
 
 /// Sort flow indices most telling first: worst verdict, then evidence
-/// class, then confidence, then capture order.
+/// class, then confidence, then capture order; among flows of one verdict
+/// and class, one from a request not listed yet comes before another from
+/// the same request (so the first lines show different requests).
 pub fn evidence_order(report: &AppReport, flows: &mut [usize]) {
+    let bucket = |k: usize| {
+        let f = &report.flows[k];
+        (std::cmp::Reverse(verdict_rank(f.verdict)), evidence_class(f))
+    };
     flows.sort_by(|&a, &b| {
         let (fa, fb) = (&report.flows[a], &report.flows[b]);
-        verdict_rank(fb.verdict)
-            .cmp(&verdict_rank(fa.verdict))
-            .then(evidence_class(fa).cmp(&evidence_class(fb)))
-            .then(fb.flow.confidence.total_cmp(&fa.flow.confidence))
-            .then(a.cmp(&b))
+        bucket(a).cmp(&bucket(b)).then(fb.flow.confidence.total_cmp(&fa.flow.confidence)).then(a.cmp(&b))
     });
+    let mut seen = BTreeSet::new();
+    let mut i = 0;
+    while i < flows.len() {
+        let b = bucket(flows[i]);
+        let j = i + flows[i..].iter().take_while(|&&k| bucket(k) == b).count();
+        let (mut fresh, mut again) = (Vec::new(), Vec::new());
+        for &k in &flows[i..j] {
+            let repeated = flow_place(&report.flows[k]).1.is_some_and(|request| !seen.insert(request));
+            if repeated {
+                again.push(k);
+            } else {
+                fresh.push(k);
+            }
+        }
+        fresh.append(&mut again);
+        flows[i..j].copy_from_slice(&fresh);
+        i = j;
+    }
 }
 
 /// The input file a flow was seen in, and its request (file, entry) if any.
@@ -471,8 +491,15 @@ mod tests {
         assert_eq!(c.verdict, Verdict::Incorrect);
         assert_eq!((c.requests, c.files.len()), (3, 2));
         assert_eq!(c.extent(), "3 requests in 2 files");
-        // Most telling first: the worst verdict, then a value match before a key.
+        // Most telling first: the worst verdict, then a value match before
+        // a key, then a request not listed yet.
         assert_eq!(c.flows, [1, 3, 0, 2]);
+        let r2 = report(vec![
+            flow("advertising_id", &ads, "a.har", Some(1), "value:plain", Verdict::Omitted),
+            flow("advertising_id", &ads, "a.har", Some(1), "value:md5", Verdict::Omitted),
+            flow("advertising_id", &ads, "a.har", Some(2), "value:plain", Verdict::Omitted),
+        ]);
+        assert_eq!(FlowMatrix::build(&r2).cells[0].flows, [0, 2, 1]);
         let p = &m.cells[m.position("precise_location", "first_party").unwrap()];
         assert_eq!((p.verdict, p.extent().as_str()), (Verdict::Clear, "1 permission in 1 file"));
         assert_eq!(m.cells[m.position("ip_address", "unknown.example").unwrap()].verdict, Verdict::Ambiguous);

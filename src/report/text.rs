@@ -4,7 +4,7 @@
 //! most telling pieces of evidence; `--verbose` lists every finding with
 //! all of its evidence.
 
-use super::matrix::{extent_of, finding_evidence, verdict_letter, FlowMatrix, WORST_FIRST};
+use super::matrix::{evidence_order, extent_of, finding_evidence, flow_label, verdict_letter, FlowMatrix, WORST_FIRST};
 use super::{describe_label, AppReport};
 use crate::compare::{FindingKind, Label, Severity};
 use std::collections::BTreeMap;
@@ -219,26 +219,23 @@ pub fn render_text(report: &AppReport, color: bool, verbose: bool) -> String {
             let recipient = &m.recipients[cell.col];
             let mut flows = Vec::new();
             let mut types = Vec::new();
-            let mut labels = Vec::new();
+            let mut policy: Vec<Label> = Vec::new();
             for &n in members {
                 let c = m.cell_of_finding(n).unwrap_or(cell);
                 types.push(m.data_types[c.row].as_str());
                 flows.extend(m.flows_of(report, c, *kind));
-                let evidence: Vec<Label> = finding_evidence(report, &m, n).into_iter().map(|e| e.label).collect();
-                labels.push(evidence);
-            }
-            // The most telling evidence of the group: each finding's best in turn.
-            let mut ordered = Vec::new();
-            let longest = labels.iter().map(Vec::len).max().unwrap_or(0);
-            for i in 0..longest {
-                for l in &labels {
-                    if let Some(x) = l.get(i) {
-                        if !ordered.contains(x) {
-                            ordered.push(x.clone());
-                        }
+                for e in finding_evidence(report, &m, n) {
+                    if e.flow.is_none() && !policy.contains(&e.label) {
+                        policy.push(e.label);
                     }
                 }
             }
+            // The most telling evidence of the group: a denying sentence,
+            // then the best flows of all its findings, different requests first.
+            policy.sort_by_key(|l| !matches!(l, Label::Policy { note, .. } if note.contains("denied")));
+            evidence_order(report, &mut flows);
+            let mut ordered: Vec<Label> = policy.into_iter().take(1).collect();
+            ordered.extend(flows.iter().map(|&k| flow_label(&report.flows[k])));
             let mut hosts: Vec<&str> = flows
                 .iter()
                 .filter(|&&k| matches!(report.flows[k].flow.source, crate::observe::FlowSource::Request { .. }))
