@@ -282,6 +282,9 @@ pub struct VerdictRules {
 pub struct GenericCoverage {
     pub data_type: String,
     pub covers: Vec<String>,
+    /// Covered too where the policy does not define personal information.
+    #[serde(default)]
+    pub covers_when_undefined: Vec<String>,
 }
 
 /// The rules as JSON.
@@ -297,13 +300,15 @@ impl VerdictRules {
 }
 
 /// Whether a statement about personal information in general covers the
-/// flow's data type: where the policy defines personal information by a
-/// closed list, only data that identifies or describes the person
-/// (`ontology/verdict_rules.json`); otherwise, and for other statements,
-/// what the type subsumes.
+/// flow's data type: the data that identifies or describes the person,
+/// and where the policy does not define personal information by a closed
+/// list also technical data about the user and the device, never what is
+/// on the device (`ontology/verdict_rules.json`); other statements cover
+/// what their type subsumes.
 fn generic_covers(p: &Practice, flow: &Flow, ont: &Ontologies, defined: bool) -> bool {
     let g = &VerdictRules::shipped().generic;
-    !defined || p.data_type != g.data_type || g.covers.iter().any(|c| c == &flow.data_type || ont.data_types.subsumes(c, &flow.data_type))
+    let under = |list: &[String]| list.iter().any(|c| c == &flow.data_type || ont.data_types.subsumes(c, &flow.data_type));
+    p.data_type != g.data_type || under(&g.covers) || (!defined && under(&g.covers_when_undefined))
 }
 
 /// Whether a denial bears on a flow beyond actor, action and data type: a
