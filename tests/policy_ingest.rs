@@ -1,7 +1,7 @@
 //! Ingest tests on real policies (tests/fixtures/policy, see SOURCES.md there)
 //! and on hostile inputs.
 
-use candor::policy::{load_policy, parse_policy, split_sentences, BlockKind, PolicyDocument, PolicyFormat};
+use candor::policy::{load_policy, parse_policy, split_sentences, BlockKind, Language, PolicyDocument, PolicyFormat};
 use std::path::{Path, PathBuf};
 
 fn fixture(name: &str) -> PathBuf {
@@ -419,4 +419,239 @@ fn dump() {
         }
         Err(e) => println!("ERR {e}"),
     }
+}
+
+// ---- Chinese policies ----------------------------------------------------
+
+/// A short Chinese policy in plain text with the structures Chinese
+/// policies use: 【】 labels, 《》 titles, numbered clauses of every kind,
+/// full-width and half-width punctuation.
+const ZH_POLICY: &str = "隐私政策\n\n【特别提示】请您仔细阅读《用户服务协议》与《隐私政策（儿童版！）》。本政策仅适用于本应用；不适用于第三方服务！\n\n一、我们如何收集和使用您的个人信息\n\n（一）您提供的信息\n\n您注册时，我们会收集您的手机号码、设备标识符（IMEI、Android ID）和位置信息。如您拒绝，您将无法使用相关功能？\n\n1.2 设备信息\n\n我们会收集您的设备型号.我们不会收集您的通讯录;您可以随时关闭定位!\n\n第三条 信息共享\n\n我们不会与第三方共享您的个人信息，但以下情况除外：\n1、获得您的明确同意后。\n2、根据法律法规的要求。\n";
+
+fn zh_doc() -> PolicyDocument {
+    let doc = parse(ZH_POLICY.as_bytes(), Some(PolicyFormat::Text));
+    check_offsets(&doc);
+    doc
+}
+
+fn sentence<'a>(doc: &'a PolicyDocument, text: &str) -> &'a candor::policy::Sentence {
+    match doc.sentences.iter().find(|s| s.text == text) {
+        Some(s) => s,
+        None => panic!("no sentence {text:?} in {:#?}", doc.sentences.iter().map(|s| &s.text).collect::<Vec<_>>()),
+    }
+}
+
+#[test]
+fn chinese_sentences_and_offsets() {
+    let doc = zh_doc();
+    // 。！？； end sentences, and so do half-width .;! after Chinese.
+    for text in [
+        "本政策仅适用于本应用；",
+        "不适用于第三方服务！",
+        "如您拒绝，您将无法使用相关功能？",
+        "我们会收集您的设备型号.",
+        "我们不会收集您的通讯录;",
+        "您可以随时关闭定位!",
+    ] {
+        let s = sentence(&doc, text);
+        assert_eq!(&doc.text[s.start..s.end], s.text);
+    }
+    // A 《》 title holding a "！" is not split.
+    sentence(&doc, "请您仔细阅读《用户服务协议》与《隐私政策（儿童版！）》。");
+    // Full-width brackets and the ASCII names inside stay in one sentence.
+    sentence(&doc, "您注册时，我们会收集您的手机号码、设备标识符（IMEI、Android ID）和位置信息。");
+    // Byte offsets point into the normalized text.
+    for s in &doc.sentences {
+        assert!(doc.text.is_char_boundary(s.start) && doc.text.is_char_boundary(s.end));
+    }
+}
+
+#[test]
+fn chinese_numbered_clauses_are_headings() {
+    let doc = zh_doc();
+    let headings = sections_of(&doc, BlockKind::Heading);
+    for h in ["【特别提示】", "一、我们如何收集和使用您的个人信息", "（一）您提供的信息", "1.2 设备信息", "第三条 信息共享"] {
+        assert!(headings.contains(&h), "{h} not in {headings:?}");
+    }
+    // Sentences carry the nearest heading above them.
+    assert_eq!(sentence(&doc, "本政策仅适用于本应用；").heading.as_deref(), Some("【特别提示】"));
+    assert_eq!(sentence(&doc, "如您拒绝，您将无法使用相关功能？").heading.as_deref(), Some("（一）您提供的信息"));
+    assert_eq!(sentence(&doc, "我们会收集您的设备型号.").heading.as_deref(), Some("1.2 设备信息"));
+    // A line ending in "：" introduces a list, as in English ("We may collect:").
+    assert_eq!(sentence(&doc, "获得您的明确同意后。").heading.as_deref(), Some("我们不会与第三方共享您的个人信息，但以下情况除外："));
+    assert_eq!(doc.sections.iter().find(|s| s.kind == BlockKind::ListItem).and_then(|s| s.heading.as_deref()), Some("我们不会与第三方共享您的个人信息，但以下情况除外："));
+    // Numbered sentence lines are list items, read without their number.
+    assert!(sections_of(&doc, BlockKind::ListItem).contains(&"根据法律法规的要求。"));
+    // A bracketed list of data types inside a sentence is not a label.
+    let doc = parse("【姓名、性别、电话号码】等信息，我们会收集。".as_bytes(), Some(PolicyFormat::Text));
+    assert!(sections_of(&doc, BlockKind::Heading).is_empty());
+}
+
+#[test]
+fn chinese_language_per_sentence_and_policy() {
+    let doc = zh_doc();
+    assert_eq!(doc.language, Language::Zh);
+    assert_eq!(doc.languages, vec![Language::Zh]);
+    assert!(doc.sentences.iter().all(|s| s.language == Language::Zh), "{:?}", doc.sentences);
+    assert!(doc.sections.iter().all(|s| s.language == Language::Zh));
+}
+
+#[test]
+fn mixed_english_and_chinese_policy() {
+    let html = "<html><head><meta charset=\"utf-8\"></head><body>\
+        <h1>Privacy Policy</h1><p>We collect your e-mail address. We never sell it.</p>\
+        <h2>隐私政策（中文版）</h2><p>我们收集您的电子邮件地址。我们使用Google Analytics分析您的使用情况。</p>\
+        <h2>Contact</h2><p>Write to privacy@example.com. 您也可以致电客服。</p></body></html>";
+    let doc = parse(html.as_bytes(), None);
+    check_offsets(&doc);
+    assert_eq!(sentence(&doc, "We collect your e-mail address.").language, Language::En);
+    assert_eq!(sentence(&doc, "我们收集您的电子邮件地址。").language, Language::Zh);
+    let analytics = sentence(&doc, "我们使用Google Analytics分析您的使用情况。");
+    assert_eq!((analytics.language, analytics.heading.as_deref()), (Language::Zh, Some("隐私政策（中文版）")));
+    assert_eq!(sentence(&doc, "Write to privacy@example.com.").language, Language::En);
+    assert_eq!(sentence(&doc, "您也可以致电客服。").language, Language::Zh);
+    // Per section: the English heading is English, the Chinese one Chinese.
+    let lang_of = |text: &str| doc.sections.iter().find(|s| &doc.text[s.start..s.end] == text).map(|s| s.language);
+    assert_eq!(lang_of("Privacy Policy"), Some(Language::En));
+    assert_eq!(lang_of("隐私政策（中文版）"), Some(Language::Zh));
+    // Both languages are listed; Chinese (more text) first.
+    assert_eq!(doc.languages.len(), 2);
+    assert!(doc.languages.contains(&Language::En) && doc.languages.contains(&Language::Zh));
+    assert_eq!(doc.language, doc.languages[0]);
+}
+
+#[test]
+fn language_defaults_when_reading_old_json() {
+    let old = r#"{"source":"x","format":"text","text":"We collect data.","sections":[{"kind":"paragraph","start":0,"end":16,"heading":null}],
+        "sentences":[{"start":0,"end":16,"text":"We collect data.","section":0,"heading":null}]}"#;
+    let doc: PolicyDocument = match serde_json::from_str(old) {
+        Ok(doc) => doc,
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(doc.sentences[0].language, Language::En);
+    assert_eq!(doc.language, Language::En);
+    let json = serde_json::to_string(&zh_doc()).unwrap_or_default();
+    assert!(json.contains(r#""language":"zh""#) && json.contains(r#""languages":["zh"]"#));
+}
+
+/// `text` in UTF-16 without a byte-order mark.
+fn utf16_no_bom(text: &str, little_endian: bool) -> Vec<u8> {
+    utf16(text, little_endian)[2..].to_vec()
+}
+
+fn encode(encoding: &'static encoding_rs::Encoding, text: &str) -> Vec<u8> {
+    let (bytes, _, unmappable) = encoding.encode(text);
+    assert!(!unmappable, "{} cannot encode the test text", encoding.name());
+    bytes.into_owned()
+}
+
+#[test]
+fn chinese_encodings_are_detected() {
+    let reference = zh_doc();
+    // GB18030 has four-byte codes for characters GBK lacks (U+3400 㐀).
+    let gb18030_text = ZH_POLICY.replace("隐私政策\n", "隐私政策 㐀\n");
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("GB18030 (sniffed)", encode(encoding_rs::GB18030, &gb18030_text), "隐私政策 㐀"),
+        ("GBK (sniffed)", encode(encoding_rs::GBK, ZH_POLICY), "隐私政策"),
+        ("UTF-8 with BOM", [&b"\xEF\xBB\xBF"[..], ZH_POLICY.as_bytes()].concat(), "隐私政策"),
+        ("UTF-16LE with BOM", utf16(ZH_POLICY, true), "隐私政策"),
+        ("UTF-16BE with BOM", utf16(ZH_POLICY, false), "隐私政策"),
+        ("UTF-16LE without BOM", utf16_no_bom(ZH_POLICY, true), "隐私政策"),
+        ("UTF-16BE without BOM", utf16_no_bom(ZH_POLICY, false), "隐私政策"),
+    ];
+    for (what, bytes, first) in cases {
+        let doc = match parse_policy(&bytes, Some(PolicyFormat::Text), "t") {
+            Ok(doc) => doc,
+            Err(e) => panic!("{what}: {e}"),
+        };
+        check_offsets(&doc);
+        assert_eq!(doc.sections[0].start, 0);
+        assert_eq!(&doc.text[..doc.sections[0].end], first, "{what}");
+        assert_eq!(doc.sentences.len(), reference.sentences.len(), "{what}");
+        let texts = |d: &PolicyDocument| d.sentences.iter().skip(1).map(|s| s.text.clone()).collect::<Vec<_>>();
+        assert_eq!(texts(&doc), texts(&reference), "{what}");
+        assert_eq!(doc.language, Language::Zh, "{what}");
+    }
+}
+
+#[test]
+fn chinese_declared_charsets_in_html() {
+    let body = "<h2>一、我们如何收集信息</h2><p>我们收集您的位置信息。我们不会出售您的个人信息。</p>";
+    for (label, encoding) in [("gb2312", encoding_rs::GBK), ("GBK", encoding_rs::GBK), ("gb18030", encoding_rs::GB18030)] {
+        for head in [
+            format!("<meta charset=\"{label}\">"),
+            format!("<meta http-equiv=\"Content-Type\" content=\"text/html; charset={label}\">"),
+        ] {
+            let html = format!("<html><head>{head}<title>隐私</title></head><body>{body}</body></html>");
+            let doc = parse(&encode(encoding, &html), None);
+            check_offsets(&doc);
+            assert_eq!(doc.format, PolicyFormat::Html);
+            assert_eq!(sections_of(&doc, BlockKind::Heading), vec!["一、我们如何收集信息"], "{head}");
+            assert_eq!(sentence(&doc, "我们收集您的位置信息。").heading.as_deref(), Some("一、我们如何收集信息"));
+            assert!(has_sentence(&doc, "我们不会出售您的个人信息。"), "{head}");
+        }
+    }
+    // An undeclared GBK page is sniffed too.
+    let html = format!("<html><body>{body}</body></html>");
+    let doc = parse(&encode(encoding_rs::GBK, &html), None);
+    assert!(has_sentence(&doc, "我们收集您的位置信息。"));
+}
+
+#[test]
+fn western_8bit_text_is_not_read_as_gbk() {
+    // "Cafés" in windows-1252 is also valid GBK ("Caf" + a rare ideograph).
+    let doc = parse(b"Caf\xE9s and cr\xE8mes are sold. Na\xEFve r\xE9sum\xE9s too.", Some(PolicyFormat::Text));
+    assert!(has_sentence(&doc, "Cafés and crèmes are sold."), "{:?}", doc.text);
+    assert_eq!(doc.language, Language::En);
+}
+
+#[test]
+fn chinese_real_policy() {
+    let doc = load("capp130_zh_china_mobile_excerpt.txt");
+    check_offsets(&doc);
+    assert_eq!(doc.language, Language::Zh);
+    let headings = sections_of(&doc, BlockKind::Heading);
+    for h in [
+        "一、我们如何收集和使用您的个人信息",
+        "（1）日志信息",
+        "（2）位置信息",
+        "二、我们如何使用 Cookie 和同类技术",
+        "三、我们如何共享、转让、公开披露您的个人信息",
+        "（一）共享",
+        "（三）公开披露",
+    ] {
+        assert!(headings.contains(&h), "{h} not in {headings:?}");
+    }
+    // 《隐私政策》 stays inside its sentence, which ends at 。
+    let s = sentence(&doc, "我们希望通过《隐私政策》（以下简称“本政策”）向您说明本网站如何收集、使用、存储和共享您的个人信息，以及您可以如何行使您的用户权利。");
+    assert_eq!(s.language, Language::Zh);
+    let gps = doc.sentences.iter().find(|s| s.text.contains("GPS或WiFi")).map(|s| s.heading.as_deref());
+    assert_eq!(gps, Some(Some("（2）位置信息")));
+    // The table of contents lines are sentences of their own.
+    assert!(sections_of(&doc, BlockKind::ListItem).contains(&"我们如何使用Cookie和同类技术。"));
+    assert!(sections_of(&doc, BlockKind::ListItem).contains(&"关系国家安全、国防安全的情况时。"));
+    // 【...】 inside a sentence is kept there.
+    assert!(doc.sentences.iter().any(|s| s.text.contains("包括您的【姓名（名称）、性别") && s.text.ends_with("联系人信息等】。")));
+    // Whole Chinese sentences, not pieces: none is a bare fragment.
+    assert!(doc.sentences.len() > 60, "{}", doc.sentences.len());
+    // The same policy in GB18030 and UTF-16 reads the same.
+    let utf8 = std::fs::read(fixture("capp130_zh_china_mobile_excerpt.txt")).unwrap_or_default();
+    let text = String::from_utf8(utf8).unwrap_or_default();
+    for bytes in [encode(encoding_rs::GB18030, &text), utf16(&text, true), utf16_no_bom(&text, false)] {
+        let other = parse(&bytes, Some(PolicyFormat::Text));
+        assert_eq!(other.text, doc.text);
+        assert_eq!(other.sentences, doc.sentences);
+    }
+}
+
+#[test]
+fn extract_on_a_chinese_policy_does_not_crash() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_candor"))
+        .args(["extract", "tests/fixtures/policy/capp130_zh_china_mobile_excerpt.txt", "--format", "json", "--no-cache"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run candor");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    assert!(v["practices"].is_array(), "{v}");
 }

@@ -10,9 +10,9 @@
 //! and last windows-1252 for text that is plainly text but not UTF-8.
 //!
 //! BOM-less UTF-16 is recognised by its NUL bytes: ASCII-heavy text has a
-//! NUL in nearly every other byte; Chinese text has NULs (from its ASCII
-//! spaces, digits and line ends) in one byte position of the pairs only,
-//! and must then decode to Chinese and ASCII.
+//! NUL in nearly every other byte; Chinese text has a few NULs (from its
+//! ASCII spaces, digits and line ends), and must then decode without error
+//! to mostly ideographs, CJK punctuation and ASCII.
 
 use super::language::is_han;
 use encoding_rs::{Encoding, GB18030, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252};
@@ -228,15 +228,14 @@ fn bomless_utf16(bytes: &[u8]) -> Option<&'static Encoding> {
     } else if even_nul * 10 >= pairs * 9 && odd_nul * 10 <= pairs {
         return Some(UTF_16BE);
     }
-    // Chinese: NULs from ASCII characters in one byte position only.
-    let candidate = if odd_nul >= 2 && even_nul == 0 {
-        UTF_16LE
-    } else if even_nul >= 2 && odd_nul == 0 {
-        UTF_16BE
-    } else {
+    // Chinese: NULs from ASCII characters (and from ideographs such as
+    // U+4E00) in mostly one byte position; the byte order with more NULs in
+    // the high byte is tried first, and the text must then read as Chinese.
+    if odd_nul + even_nul < 2 {
         return None;
-    };
-    cjk_utf16(sample, candidate).then_some(candidate)
+    }
+    let order = if odd_nul >= even_nul { [UTF_16LE, UTF_16BE] } else { [UTF_16BE, UTF_16LE] };
+    order.into_iter().find(|&candidate| cjk_utf16(sample, candidate))
 }
 
 /// Whether `sample` decodes in the UTF-16 `encoding` without errors to

@@ -208,6 +208,9 @@ pub(crate) fn strip_bullet(line: &str) -> Option<&str> {
         }
         return None;
     }
+    if let Some(rest) = cjk_numbered_sentence(line) {
+        return Some(rest);
+    }
     // "1) ", "a) ", "(1) ", "(a) ", "(iv) ".
     let inner = line.strip_prefix('(').unwrap_or(line);
     let close = inner.find(')')?;
@@ -222,6 +225,38 @@ pub(crate) fn strip_bullet(line: &str) -> Option<&str> {
         return Some(rest.trim_start());
     }
     None
+}
+
+/// "1、获得您的明确同意后。", "（2）关系公共安全的情况时。", "3.我们不会出售。":
+/// a Chinese numbered line that is a sentence (it ends in a sentence
+/// mark), read as a list item without its number. Numbered lines that do
+/// not end a sentence ("（1）日志信息") are left to the heading rules.
+fn cjk_numbered_sentence(line: &str) -> Option<&str> {
+    if !line.trim_end_matches(['”', '’', '）', ')', '」', '』']).ends_with(['。', '！', '？', '；', '.', '!', '?', ';']) {
+        return None;
+    }
+    let rest = match line.strip_prefix(['（', '(']) {
+        Some(inner) => {
+            let close = inner.find(['）', ')'])?;
+            let label = &inner[..close];
+            if label.is_empty() || label.chars().count() > 3 || !label.chars().all(|c| c.is_ascii_digit() || "一二三四五六七八九十".contains(c)) {
+                return None;
+            }
+            let close_len = inner[close..].chars().next()?.len_utf8();
+            &inner[close + close_len..]
+        }
+        None => {
+            let digits = line.find(|c: char| !c.is_ascii_digit())?;
+            if digits == 0 || digits > 2 {
+                return None;
+            }
+            let after = &line[digits..];
+            let mark = after.chars().next().filter(|c| matches!(c, '、' | '．' | '.'))?;
+            &after[mark.len_utf8()..]
+        }
+    };
+    let rest = rest.trim_start();
+    rest.starts_with(|c: char| super::language::is_han(c) || matches!(c, '“' | '《' | '【' | '（')).then_some(rest)
 }
 
 /// "1. We collect your e-mail." : a numbered list item that is not a heading.
