@@ -383,7 +383,14 @@ pub fn judge_flow(flow: &Flow, practices: &[Practice], ont: &Ontologies, named: 
             // policy that names this partner among its advertisers states
             // the data and the recipient exactly.
             let named_category = named && matches!(p.actor, Actor::Category(_));
-            exact |= (a == Match::Exact || named_category) && d == Match::Exact;
+            // A permission is read at the grain the app asks for it: "we use
+            // your location" states what the location permission gives
+            // (precise_location is location's direct child).
+            let permission_grain = matches!(flow.source, FlowSource::Permission { .. } | FlowSource::UsageDescription { .. })
+                && d == Match::Broader
+                && p.data_type != VerdictRules::shipped().generic.data_type
+                && ont.data_types.depth(&flow.data_type) == ont.data_types.depth(&p.data_type) + 1;
+            exact |= (a == Match::Exact || named_category) && (d == Match::Exact || permission_grain);
         }
     }
     // Where both kinds of statement cover the flow, the more specific one
