@@ -114,7 +114,9 @@ fn verdict_chart(apps: &[&AppResult]) -> String {
 const CHART_APPS: usize = 40;
 
 /// Findings of one app embedded for its report in the page, at most.
-const APP_FINDINGS: usize = 50;
+const APP_FINDINGS: usize = 25;
+/// Characters of a finding's first evidence embedded for an app's report.
+const LABEL_CHARS: usize = 160;
 
 /// The recipients of an app's undisclosed flows and unnamed organizations.
 fn undisclosed_recipients(a: &AppResult) -> BTreeSet<String> {
@@ -151,7 +153,7 @@ fn app_json(a: &AppResult) -> serde_json::Value {
         .map(|f| {
             let first = f.labels.first().map(|l| {
                 let (place, what) = super::describe_label(l);
-                format!("{place}: {what}")
+                clip(&format!("{place}: {what}"), LABEL_CHARS)
             });
             json!([f.severity.as_str(), f.code, f.message, first])
         })
