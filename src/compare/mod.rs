@@ -209,7 +209,8 @@ enum Match {
 /// organization that is also an ad network, attribution company, data
 /// broker or social network (`not_service_providers`) is covered by a
 /// category that subsumes none of those ("service providers", "analytics
-/// providers") only when the policy names it (`named`).
+/// providers") only when the policy names it (`named`) or it also runs at
+/// least two other kinds of service besides analytics.
 fn actor_covers(actor: &Actor, dest: &Destination, ont: &Ontologies, named: bool) -> Option<Match> {
     if dest.first_party {
         return (*actor == Actor::FirstParty).then_some(Match::Exact);
@@ -222,7 +223,10 @@ fn actor_covers(actor: &Actor, dest: &Destination, ont: &Ontologies, named: bool
             let excluded = &VerdictRules::shipped().not_service_providers;
             let dest_excluded: Vec<&String> = dest.categories.iter().filter(|dc| excluded.contains(dc)).collect();
             let speaks_of_them = dest_excluded.iter().any(|dc| ont.entities.category_subsumes(c, dc));
-            if !named && !dest_excluded.is_empty() && !speaks_of_them {
+            // An organization that also runs several kinds of services (Google:
+            // hosting, maps, crash reporting ...) is a service provider too.
+            let services = dest.categories.iter().filter(|dc| !excluded.contains(dc) && dc.as_str() != "analytics").count();
+            if !named && !dest_excluded.is_empty() && !speaks_of_them && services < 2 {
                 return None;
             }
             dest.categories.iter().any(|dc| ont.entities.category_subsumes(c, dc)).then_some(Match::Broader)
