@@ -435,3 +435,38 @@ fn catalog_table_of_10000_apps_pages_sorts_and_filters() {
         assert!(step(k)["ms"].as_f64().unwrap() < 2_000.0, "{k}: {m}");
     }
 }
+
+#[test]
+fn chinese_policy_is_shown_with_a_cjk_font() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("privacy.txt");
+    std::fs::write(&policy, "隐私政策\n\n我们会收集您的设备型号和位置信息，用于提供服务。我们不会向第三方出售您的个人信息。\n").unwrap();
+    let file = dir.path().join("zh.html");
+    let out = candor(&[
+        "check",
+        "--policy",
+        policy.to_str().unwrap(),
+        "--manifest",
+        "examples/sharelocation/AndroidManifest.xml",
+        "--format",
+        "html",
+        "--extractor",
+        "rules",
+        "--no-cache",
+        "--out",
+        file.to_str().unwrap(),
+    ]);
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", String::from_utf8_lossy(&out.stderr));
+    let html = std::fs::read_to_string(&file).unwrap();
+    assert!(html.contains("<div id=\"policy\" lang=\"zh\">"), "the policy pane is not marked Chinese");
+    assert!(html.contains("我们会收集您的设备型号"));
+    let probe = r#"<script>var pre=document.createElement('pre');pre.id='measure';
+      pre.textContent=JSON.stringify({font:getComputedStyle(document.getElementById('policy')).fontFamily});document.body.appendChild(pre);</script>"#;
+    std::fs::write(&file, html.replace("</body>", &format!("{probe}</body>"))).unwrap();
+    if let Some(dom) = dump_dom(&file) {
+        let font = measurements(&dom)["font"].as_str().unwrap().to_string();
+        for family in ["PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC"] {
+            assert!(font.contains(family), "{family} missing from the font stack: {font}");
+        }
+    }
+}

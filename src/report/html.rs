@@ -182,6 +182,20 @@ pub(super) fn verdict_badges(counts: &BTreeMap<Verdict, usize>) -> String {
     s
 }
 
+/// True when most letters of the text are Han characters (the policy pane
+/// then says `lang="zh"`, so the browser picks Chinese glyphs from the CJK
+/// font stack).
+fn mostly_chinese(text: &str) -> bool {
+    let (mut han, mut letters) = (0usize, 0usize);
+    for c in text.chars().filter(|c| c.is_alphabetic()) {
+        letters += 1;
+        if matches!(c, '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}' | '\u{f900}'..='\u{faff}') {
+            han += 1;
+        }
+    }
+    letters > 0 && han * 2 > letters
+}
+
 /// The colour class of a practice sentence: what its practices say.
 fn practice_class(report: &AppReport, ids: &[usize]) -> &'static str {
     let kinds: BTreeSet<&str> = ids
@@ -513,7 +527,8 @@ pub fn render_html(report: &AppReport) -> String {
     body.push_str("<aside id=\"policy-pane\"><h2>Policy</h2>");
     match text {
         Some(text) => {
-            body.push_str("<p class=\"legend\"><mark class=\"disclose\">discloses</mark> <mark class=\"deny\">denies</mark> <mark class=\"scoped\">scoped (denies nothing outright)</mark> <mark class=\"mixed\">both</mark> <span class=\"muted\">The data types after a sentence link to the matrix cells it decides.</span></p><div id=\"policy\">");
+            body.push_str("<p class=\"legend\"><mark class=\"disclose\">discloses</mark> <mark class=\"deny\">denies</mark> <mark class=\"scoped\">scoped (denies nothing outright)</mark> <mark class=\"mixed\">both</mark> <span class=\"muted\">The data types after a sentence link to the matrix cells it decides.</span></p>");
+            let _ = write!(body, "<div id=\"policy\"{}>", if mostly_chinese(text) { " lang=\"zh\"" } else { "" });
             let mut cursor = 0usize;
             for &(start, end) in marks.values() {
                 body.push_str(&esc(text.get(cursor..start).unwrap_or("")));
