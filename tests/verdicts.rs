@@ -62,7 +62,7 @@ fn verdicts(ex: &ModelExtractor, policy: &Path, inputs: &ObserveInputs) -> Vec<(
 }
 
 #[test]
-fn benchmark_test_half_holds_its_floor() {
+fn verdict_benchmark_holds_its_floors() {
     let ex = model();
     let rules = candor::extract::rules::RuleExtractor::new(candor::ontology::shipped().unwrap());
     let scores = candor::train::verdicts::evaluate_verdicts(
@@ -72,14 +72,15 @@ fn benchmark_test_half_holds_its_floor() {
     )
     .unwrap();
     let get = |half: &str, who: &str| scores.iter().find(|s| s.half == half && s.extractor == who).unwrap();
-    for half in ["dev", "test"] {
+    // Floors a little under the figures in the README (dev: apps 01-30, on
+    // which the rules were developed; test: the holdout, apps 31-44): a
+    // change that loses verdicts fails here.
+    for (half, accuracy, precision, recall) in [("dev", 0.70, 0.75, 0.70), ("test", 0.58, 0.70, 0.55)] {
         let m = get(half, "model");
         assert_eq!(m.detected, m.flows, "{half}: every planted flow is observed");
-        // Floors a little under the figures in the README: a change that
-        // loses verdicts fails here.
-        assert!(m.accuracy >= 0.60, "{half} accuracy {}", m.accuracy);
-        assert!(m.flagged_recall >= 0.70, "{half} flagged recall {}", m.flagged_recall);
-        assert!(m.flagged_precision >= 0.65, "{half} flagged precision {}", m.flagged_precision);
+        assert!(m.accuracy >= accuracy, "{half} accuracy {}", m.accuracy);
+        assert!(m.flagged_precision >= precision, "{half} flagged precision {}", m.flagged_precision);
+        assert!(m.flagged_recall >= recall, "{half} flagged recall {}", m.flagged_recall);
         assert!(m.accuracy > get(half, "rules").accuracy, "{half}: the model beats the rule baseline");
     }
 }

@@ -147,8 +147,10 @@ pub struct Practice {
     /// (`restriction`: it restricts a recipient, "who may not use it for
     /// other purposes"; `conditional`: "except ...", "without your
     /// consent", data of one page; `off_practice`: the negation is about
-    /// something else, "in no way linked"). Such a practice is listed as
-    /// the sentence says it but contradicts no flow.
+    /// something else, "in no way linked"); `about_policy` for any practice
+    /// named in a sentence about the policy itself or the user's rights
+    /// ("you have the right to access your contact information"). Such a
+    /// practice is listed as the sentence says it but decides no flow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
 }

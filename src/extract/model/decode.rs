@@ -122,9 +122,15 @@ fn lead_in_recipients(lead_in: &Sentence, before: Option<&Sentence>, ont: &Ontol
 /// denial. "Only ... with X" denies sharing with anyone but X.
 pub fn practices(sentence: &Sentence, context: &SentenceContext, probs: &[f32], labels: &LabelSpace, ont: &Ontologies) -> Vec<Practice> {
     let reading = read_statement(&sentence.text, context.block);
-    if reading.kind != StatementKind::Statement {
+    // Headings and questions state nothing. A sentence about the policy
+    // itself or the user's rights ("This page is used to inform visitors
+    // regarding ... Personal Information", "you have the right to access
+    // your contact information") names practices but declares none: they
+    // are listed, marked `about_policy`, and compare ignores them.
+    if matches!(reading.kind, StatementKind::Heading | StatementKind::Question) {
         return Vec::new();
     }
+    let about_policy = reading.kind == StatementKind::Meta;
     let on = |i: usize| probs.get(i).copied().unwrap_or(0.0) >= threshold(labels, i);
     let p_practice = probs.get(idx::PRACTICE).copied().unwrap_or(0.0);
     let states_practice = on(idx::PRACTICE) && p_practice >= MIN_PRACTICE_PROBABILITY;
@@ -280,7 +286,7 @@ pub fn practices(sentence: &Sentence, context: &SentenceContext, probs: &[f32], 
                 audience: audience.clone(),
                 except: except.to_vec(),
                 condition: if negated { None } else { reading.condition.clone() },
-                scope: scope.clone(),
+                scope: if about_policy { Some("about_policy".to_string()) } else { scope.clone() },
             };
             if !out.contains(&p) {
                 out.push(p);
