@@ -470,3 +470,38 @@ fn chinese_policy_is_shown_with_a_cjk_font() {
         }
     }
 }
+
+#[test]
+fn policy_sentences_are_coloured_by_what_they_say() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = dir.path().to_str().unwrap();
+    let json = candor(&["check", "examples/sample-app", "--cache", c, "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let file = dir.path().join("r.html");
+    candor(&["check", "examples/sample-app", "--cache", c, "--format", "html", "--out", file.to_str().unwrap()]);
+    let html = std::fs::read_to_string(&file).unwrap();
+    // What the practices of each sentence say: discloses, denies, scoped (decides nothing), or a mix.
+    let mut spans: std::collections::BTreeMap<u64, std::collections::BTreeSet<&str>> = Default::default();
+    for p in report["practices"].as_array().unwrap() {
+        let kind = match (p.get("scope").is_some_and(|s| !s.is_null()), p["negated"].as_bool().unwrap()) {
+            (true, _) => "scoped",
+            (false, true) => "deny",
+            (false, false) => "disclose",
+        };
+        spans.entry(p["evidence"]["start"].as_u64().unwrap()).or_default().insert(kind);
+    }
+    let mut classes = std::collections::BTreeSet::new();
+    for (start, kinds) in &spans {
+        let expected = if kinds.len() == 1 { *kinds.iter().next().unwrap() } else { "mixed" };
+        let mark = format!("<mark id=\"ev-{start}\" class=\"");
+        let Some(at) = html.find(&mark) else { continue }; // overlapped by an earlier mark
+        let class = &html[at + mark.len()..];
+        let class = &class[..class.find('"').unwrap()];
+        assert_eq!(class, expected, "sentence at {start}: {kinds:?}");
+        classes.insert(class.to_string());
+    }
+    assert!(classes.contains("disclose") && classes.len() >= 2, "{classes:?}");
+    // A sentence that decides a flow links to its matrix cell, and the cell back to a sentence.
+    assert!(html.contains("<sup class=\"refs\"><a href=\"#cell-"));
+    assert!(html.contains("<a class=\"para\" href=\"#ev-"));
+}

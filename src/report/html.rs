@@ -201,10 +201,10 @@ fn practice_class(report: &AppReport, ids: &[usize]) -> &'static str {
     let kinds: BTreeSet<&str> = ids
         .iter()
         .filter_map(|&i| report.practices.get(i))
-        .map(|p| match (p.negated, p.scope.is_some()) {
-            (false, _) => "disclose",
-            (true, false) => "deny",
-            (true, true) => "scoped",
+        .map(|p| match (p.scope.is_some(), p.negated) {
+            (true, _) => "scoped",
+            (false, true) => "deny",
+            (false, false) => "disclose",
         })
         .collect();
     match kinds.len() {
@@ -215,7 +215,7 @@ fn practice_class(report: &AppReport, ids: &[usize]) -> &'static str {
 
 /// A practice in a few words: "not third_party share crash_logs (restriction)".
 fn practice_words(p: &crate::extract::Practice) -> String {
-    let scope = p.scope.as_ref().map(|s| format!(" ({s}, denies nothing outright)")).unwrap_or_default();
+    let scope = p.scope.as_ref().map(|s| format!(" ({s}: decides no flow)")).unwrap_or_default();
     format!("{}{} {} {}{scope}", if p.negated { "not " } else { "" }, p.actor, p.action, p.data_type)
 }
 
@@ -527,7 +527,7 @@ pub fn render_html(report: &AppReport) -> String {
     body.push_str("<aside id=\"policy-pane\"><h2>Policy</h2>");
     match text {
         Some(text) => {
-            body.push_str("<p class=\"legend\"><mark class=\"disclose\">discloses</mark> <mark class=\"deny\">denies</mark> <mark class=\"scoped\">scoped (denies nothing outright)</mark> <mark class=\"mixed\">both</mark> <span class=\"muted\">The data types after a sentence link to the matrix cells it decides.</span></p>");
+            body.push_str("<p class=\"legend\"><mark class=\"disclose\">discloses</mark> <mark class=\"deny\">denies</mark> <mark class=\"scoped\">scoped (a restriction or condition: decides no flow)</mark> <mark class=\"mixed\">both</mark> <span class=\"muted\">The data types after a sentence link to the matrix cells it decides.</span></p>");
             let _ = write!(body, "<div id=\"policy\"{}>", if mostly_chinese(text) { " lang=\"zh\"" } else { "" });
             let mut cursor = 0usize;
             for &(start, end) in marks.values() {
