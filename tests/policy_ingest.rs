@@ -408,7 +408,7 @@ fn dump() {
     match load_policy(Path::new(&file)) {
         Ok(doc) if std::env::var("CANDOR_POLICY_SENTENCES").is_ok() => {
             for s in &doc.sentences {
-                println!("S {}", s.text);
+                println!("S {} {}", s.language, s.text);
             }
         }
         Ok(doc) => {
@@ -501,15 +501,17 @@ fn mixed_english_and_chinese_policy() {
     let html = "<html><head><meta charset=\"utf-8\"></head><body>\
         <h1>Privacy Policy</h1><p>We collect your e-mail address. We never sell it.</p>\
         <h2>隐私政策（中文版）</h2><p>我们收集您的电子邮件地址。我们使用Google Analytics分析您的使用情况。</p>\
-        <h2>Contact</h2><p>Write to privacy@example.com. 您也可以致电客服。</p></body></html>";
+        <h2>Contact</h2><p>Write to our privacy team at privacy@example.com. 您也可以致电客服。 OK.</p></body></html>";
     let doc = parse(html.as_bytes(), None);
     check_offsets(&doc);
     assert_eq!(sentence(&doc, "We collect your e-mail address.").language, Language::En);
     assert_eq!(sentence(&doc, "我们收集您的电子邮件地址。").language, Language::Zh);
     let analytics = sentence(&doc, "我们使用Google Analytics分析您的使用情况。");
     assert_eq!((analytics.language, analytics.heading.as_deref()), (Language::Zh, Some("隐私政策（中文版）")));
-    assert_eq!(sentence(&doc, "Write to privacy@example.com.").language, Language::En);
+    assert_eq!(sentence(&doc, "Write to our privacy team at privacy@example.com.").language, Language::En);
     assert_eq!(sentence(&doc, "您也可以致电客服。").language, Language::Zh);
+    // Too short to tell: it takes its block's language (here English).
+    assert_eq!(sentence(&doc, "OK.").language, Language::En);
     // Per section: the English heading is English, the Chinese one Chinese.
     let lang_of = |text: &str| doc.sections.iter().find(|s| &doc.text[s.start..s.end] == text).map(|s| s.language);
     assert_eq!(lang_of("Privacy Policy"), Some(Language::En));
@@ -654,4 +656,13 @@ fn extract_on_a_chinese_policy_does_not_crash() {
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
     assert!(v["practices"].is_array(), "{v}");
+}
+
+#[test]
+fn english_policies_are_english() {
+    for name in ["opp115_1017_sci-news.com.html", "sharelocation_PRIVACY_POLICY.md", "policond_86_alfredcamera.html"] {
+        let doc = load(name);
+        assert_eq!((doc.language, doc.languages.as_slice()), (Language::En, &[Language::En][..]), "{name}");
+        assert!(doc.sentences.iter().all(|s| s.language == Language::En), "{name}");
+    }
 }

@@ -36,24 +36,59 @@ impl std::fmt::Display for Language {
     }
 }
 
-/// Han characters and Latin letters in `text`.
+/// Han characters and Latin letters in `text`. The letters of URLs and
+/// e-mail addresses do not count ("联系邮箱：privacy@example.com" is Chinese).
 pub(crate) fn script_counts(text: &str) -> (usize, usize) {
     let mut han = 0usize;
     let mut latin = 0usize;
-    for c in text.chars() {
-        if is_han(c) {
-            han += 1;
-        } else if c.is_ascii_alphabetic() || (c.is_alphabetic() && ('\u{00C0}'..='\u{024F}').contains(&c)) {
-            latin += 1;
+    // A run of characters that are neither whitespace nor Han: a "word".
+    let mut word_letters = 0usize;
+    let mut word_is_address = false;
+    let mut prev = ' ';
+    let end_word = |letters: &mut usize, address: &mut bool, latin: &mut usize| {
+        if !*address {
+            *latin += *letters;
         }
+        *letters = 0;
+        *address = false;
+    };
+    for c in text.chars() {
+        if is_han(c) || c.is_whitespace() || matches!(c, '，' | '。' | '：' | '；' | '、' | '（' | '）') {
+            end_word(&mut word_letters, &mut word_is_address, &mut latin);
+            if is_han(c) {
+                han += 1;
+            }
+        } else {
+            if c.is_ascii_alphabetic() || (c.is_alphabetic() && ('\u{00C0}'..='\u{024F}').contains(&c)) {
+                word_letters += 1;
+            }
+            if c == '@' || (c == '/' && prev == '/') {
+                word_is_address = true;
+            }
+        }
+        prev = c;
     }
+    end_word(&mut word_letters, &mut word_is_address, &mut latin);
     (han, latin)
 }
 
-/// The language of one piece of text (a sentence, a block).
+/// The language of one piece of text (a sentence, a block): the best
+/// guess, English when there is nothing to go on.
 pub fn detect_language(text: &str) -> Language {
     let (han, latin) = script_counts(text);
     language_of_counts(han, latin)
+}
+
+/// The language of `text` when it says clearly: two or more Han characters
+/// for Chinese, ten or more Latin letters for English. "3.", "Vivo SDK",
+/// "（一）Cookie" say nothing clear; they take the language around them.
+pub(crate) fn clear_language(text: &str) -> Option<Language> {
+    let (han, latin) = script_counts(text);
+    match language_of_counts(han, latin) {
+        Language::Zh if han >= 2 => Some(Language::Zh),
+        Language::En if latin >= 10 => Some(Language::En),
+        _ => None,
+    }
 }
 
 pub(crate) fn language_of_counts(han: usize, latin: usize) -> Language {
@@ -82,6 +117,12 @@ mod tests {
         assert_eq!(detect_language("2021-01-25"), Language::En);
         assert_eq!(detect_language("一、"), Language::Zh);
         assert_eq!(detect_language("Name (名)"), Language::En);
+        assert_eq!(detect_language("联系邮箱：privacy@mihoyo.com"), Language::Zh);
+        assert_eq!(detect_language("官网链接： https://developer.huawei.com/consumer/cn/"), Language::Zh);
+        assert_eq!(clear_language("（一）Cookie"), None);
+        assert_eq!(clear_language("3."), None);
+        assert_eq!(clear_language("We use cookies."), Some(Language::En));
+        assert_eq!(clear_language("我们使用。"), Some(Language::Zh));
         assert_eq!(detect_language("一、收集"), Language::Zh);
     }
 

@@ -183,6 +183,9 @@ fn assemble(source: &str, format: PolicyFormat, blocks: Vec<Block>) -> PolicyDoc
     let mut sections = Vec::new();
     let mut sentences = Vec::new();
     let mut heading: Option<String> = None;
+    // The language each section and sentence says clearly, if it does.
+    let mut section_clear = Vec::new();
+    let mut sentence_clear = Vec::new();
     for block in blocks.into_iter().flat_map(split_label) {
         let body = collapse_whitespace(&block.text);
         // Blocks of only punctuation or joiners ("|", "•", U+200D) say nothing.
@@ -206,6 +209,7 @@ fn assemble(source: &str, format: PolicyFormat, blocks: Vec<Block>) -> PolicyDoc
         }
         let index = sections.len();
         sections.push(Section { kind, start, end, heading: heading.clone(), language: detect_language(&body) });
+        section_clear.push(language::clear_language(&body));
         for (s, e) in split_sentences(&body) {
             if !body[s..e].chars().any(char::is_alphanumeric) {
                 continue;
@@ -218,20 +222,31 @@ fn assemble(source: &str, format: PolicyFormat, blocks: Vec<Block>) -> PolicyDoc
                 heading: if kind == BlockKind::Heading { None } else { heading.clone() },
                 language: detect_language(&body[s..e]),
             });
+            sentence_clear.push(language::clear_language(&body[s..e]));
         }
     }
-    let (language, languages) = policy_languages(&sentences);
+    // Text that does not say its language clearly ("3.", "Vivo SDK") takes
+    // its block's, else the policy's main language.
+    let main = policy_languages(sentences.iter().zip(&sentence_clear).filter_map(|(s, l)| l.map(|l| (l, s.text.len())))).0;
+    for (section, clear) in sections.iter_mut().zip(&section_clear) {
+        section.language = clear.unwrap_or(main);
+    }
+    for (sentence, clear) in sentences.iter_mut().zip(&sentence_clear) {
+        sentence.language = clear.or(section_clear[sentence.section]).unwrap_or(main);
+    }
+    let (language, languages) = policy_languages(sentences.iter().map(|s| (s.language, s.text.len())));
     PolicyDocument { source: source.to_string(), format, text, sections, sentences, language, languages }
 }
 
 /// The main language of a policy (the one most of its sentence text, in
-/// bytes, is in) and every language some sentence is in, main first.
-fn policy_languages(sentences: &[Sentence]) -> (Language, Vec<Language>) {
+/// bytes, is in) and every language some sentence is in, main first, from
+/// (language, bytes) pairs.
+fn policy_languages(sentences: impl Iterator<Item = (Language, usize)>) -> (Language, Vec<Language>) {
     let mut bytes: Vec<(Language, usize)> = Vec::new();
-    for s in sentences {
-        match bytes.iter_mut().find(|(l, _)| *l == s.language) {
-            Some((_, n)) => *n += s.text.len(),
-            None => bytes.push((s.language, s.text.len())),
+    for (language, len) in sentences {
+        match bytes.iter_mut().find(|(l, _)| *l == language) {
+            Some((_, n)) => *n += len,
+            None => bytes.push((language, len)),
         }
     }
     // Most text first; ties in order of the language's first sentence.
