@@ -666,3 +666,18 @@ fn english_policies_are_english() {
         assert!(doc.sentences.iter().all(|s| s.language == Language::En), "{name}");
     }
 }
+
+#[test]
+fn chinese_markdown_policy() {
+    let md = "# 隐私政策\n\n## 一、我们收集的信息\n\n【重要】我们收集您的位置信息\n我们不会出售您的信息。\n\n1. 我们收集手机号。\n2. 我们收集设备标识符（OAID）。\n\n**（二）共享**\n\n我们与《第三方SDK目录》所列的合作方共享。\n";
+    let doc = parse(md.as_bytes(), Some(PolicyFormat::Markdown));
+    check_offsets(&doc);
+    let headings = sections_of(&doc, BlockKind::Heading);
+    assert_eq!(headings, vec!["隐私政策", "一、我们收集的信息", "【重要】", "（二）共享"]);
+    // A line break between Chinese lines ends a sentence.
+    assert_eq!(sentence(&doc, "我们收集您的位置信息").heading.as_deref(), Some("【重要】"));
+    assert!(has_sentence(&doc, "我们不会出售您的信息。"));
+    assert_eq!(sections_of(&doc, BlockKind::ListItem), vec!["我们收集手机号。", "我们收集设备标识符（OAID）。"]);
+    assert_eq!(sentence(&doc, "我们与《第三方SDK目录》所列的合作方共享。").heading.as_deref(), Some("（二）共享"));
+    assert!(doc.sentences.iter().all(|s| s.language == Language::Zh));
+}

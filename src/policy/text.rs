@@ -366,7 +366,7 @@ fn cjk_enumerated(line: &str) -> bool {
         chars.next();
     }
     let mut count = 0;
-    while chars.peek().is_some_and(|&c| NUMERALS.contains(c) || c.is_ascii_digit()) {
+    while chars.peek().is_some_and(|&c| NUMERALS.contains(c) || c.is_ascii_digit() || ('０'..='９').contains(&c)) {
         chars.next();
         count += 1;
     }
@@ -483,5 +483,7 @@ mod tests {
         assert!(looks_like_heading("第五条 信息共享"));
         assert!(!looks_like_heading("我们仅会出于本政策所述的以下目的"));
         assert!(!looks_like_heading("一、我们如何收集。"));
+        assert!(looks_like_heading("１．信息收集"));
+        assert!(looks_like_heading("(2)位置信息"));
     }
 }
