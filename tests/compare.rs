@@ -66,12 +66,30 @@ fn each_verdict_class() {
     // incorrect: only negative statements
     let ps = [practice(Actor::Category("advertising".into()), Action::Share, "precise_location", true)];
     assert_eq!(verdict(&ps, &fb), Verdict::Incorrect);
-    // ambiguous: both
+    // ambiguous: both, equally specific
+    let ps = [
+        practice(Actor::ThirdParty, Action::Share, "location", true),
+        practice(Actor::ThirdParty, Action::Share, "location", false),
+    ];
+    assert_eq!(verdict(&ps, &fb), Verdict::Ambiguous);
+    // the more specific statement decides: a named disclosure over a general denial ...
     let ps = [
         practice(Actor::ThirdParty, Action::Share, "location", true),
         practice(Actor::Organization("facebook".into()), Action::Share, "precise_location", false),
     ];
-    assert_eq!(verdict(&ps, &fb), Verdict::Ambiguous);
+    assert_eq!(verdict(&ps, &fb), Verdict::Clear);
+    // ... and a denial about advertisers over a general disclosure to third parties
+    let ps = [
+        practice(Actor::Category("advertising".into()), Action::Share, "precise_location", true),
+        practice(Actor::ThirdParty, Action::Share, "location", false),
+    ];
+    assert_eq!(verdict(&ps, &fb), Verdict::Incorrect);
+    // a sale denial denies no transfer; a restriction (scope) denies nothing
+    let ps = [practice(Actor::ThirdParty, Action::Sell, "precise_location", true)];
+    assert_eq!(verdict(&ps, &fb), Verdict::Omitted);
+    let mut restricted = practice(Actor::ThirdParty, Action::Share, "precise_location", true);
+    restricted.scope = Some("restriction".into());
+    assert_eq!(verdict(&[restricted], &fb), Verdict::Omitted);
     // an unrelated category does not cover Facebook
     let ps = [practice(Actor::Category("payments".into()), Action::Share, "precise_location", false)];
     assert_eq!(verdict(&ps, &fb), Verdict::Omitted);
