@@ -445,7 +445,8 @@ pub fn recipient_key(dest: &Destination) -> String {
     }
 }
 
-fn flow_label(flow: &Flow) -> Label {
+/// The evidence label of a flow: its permission or its request.
+pub fn flow_label(flow: &Flow) -> Label {
     match &flow.source {
         FlowSource::Permission { permission, file } => Label::Permission { permission: permission.clone(), file: file.clone() },
         FlowSource::UsageDescription { key, file, .. } => Label::Permission { permission: key.clone(), file: file.clone() },

@@ -372,35 +372,23 @@ pub fn parse_har(
                 ));
             }
         }
-        for hit in scan.finish() {
-            traffic.flows.push(Flow {
-                data_type: hit.data_type,
-                destination: destination.clone(),
-                source: FlowSource::Request {
-                    method: method.clone(),
-                    url: url_text.clone(),
-                    location: hit.location,
-                    matched: hit.matched,
-                    file: file.clone(),
-                    entry: index,
-                },
-                confidence: hit.confidence,
-            });
-        }
+        // Data found in the request, then what the contact itself hands over.
         let has_payload = req.post_data.is_some() || url.query().is_some_and(|q| !q.is_empty());
-        for hit in implicit.request(&destination, &headers, has_payload) {
+        let found = scan.finish().into_iter().map(|h| (h.data_type, h.location, h.matched, h.confidence));
+        let implied = implicit.request(&destination, &headers, has_payload).into_iter().map(|h| (h.data_type, h.location, h.matched, h.confidence));
+        for (data_type, location, matched, confidence) in found.chain(implied) {
             traffic.flows.push(Flow {
-                data_type: hit.data_type,
+                data_type,
                 destination: destination.clone(),
                 source: FlowSource::Request {
                     method: method.clone(),
                     url: url_text.clone(),
-                    location: hit.location,
-                    matched: hit.matched,
+                    location,
+                    matched,
                     file: file.clone(),
                     entry: index,
                 },
-                confidence: hit.confidence,
+                confidence,
             });
         }
         traffic.contacts.push(Contact { method, url: url_text, destination, file: file.clone(), entry: index });

@@ -343,19 +343,7 @@ pub fn extent_of(report: &AppReport, flows: &[usize]) -> String {
 
 /// The evidence label of a flow (as compare builds it for findings).
 pub fn flow_label(f: &ReportedFlow) -> crate::compare::Label {
-    use crate::compare::Label;
-    match &f.flow.source {
-        FlowSource::Permission { permission, file } => Label::Permission { permission: permission.clone(), file: file.clone() },
-        FlowSource::UsageDescription { key, file, .. } => Label::Permission { permission: key.clone(), file: file.clone() },
-        FlowSource::Request { method, url, location, matched, file, entry } => Label::Request {
-            method: method.clone(),
-            url: url.clone(),
-            location: location.clone(),
-            matched: matched.clone(),
-            file: file.clone(),
-            entry: *entry,
-        },
-    }
+    crate::compare::flow_label(&f.flow)
 }
 
 /// One piece of a finding's evidence, with the flow it shows when it shows one.
