@@ -448,7 +448,8 @@ fn extract(a: ExtractArgs) -> Result<u8> {
             for p in &practices {
                 out.push_str(&format!(
                     "{}{}{}{}{} {} {} @{}..{}: {}\n",
-                    p.audience.as_deref().map(|a| format!("[{a} only] ")).unwrap_or_default(),
+                    p.audience.as_deref().map(|a| format!("[{a} only] ")).unwrap_or_default()
+                        + if p.language == crate::policy::Language::En { "" } else { "[zh] " },
                     p.scope.as_deref().map(|s| if s == "about_policy" { "[about the policy, not a practice] ".to_string() } else { format!("[{s}, not a denial] ") }).unwrap_or_default(),
                     p.condition.as_deref().map(|c| format!("[only if {c}] ")).unwrap_or_default(),
                     if p.negated { "NOT " } else { "" },

@@ -19,6 +19,7 @@ fn practice(actor: Actor, action: Action, data_type: &str, negated: bool) -> Pra
         except: Vec::new(),
         condition: None,
         scope: None,
+        language: Default::default(),
     }
 }
 

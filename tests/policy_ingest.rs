@@ -656,6 +656,10 @@ fn extract_on_a_chinese_policy_does_not_crash() {
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
     assert!(v["practices"].is_array(), "{v}");
+    // Each practice says which language its sentence is in.
+    let practices = v["practices"].as_array().unwrap();
+    assert!(!practices.is_empty(), "{v}");
+    assert!(practices.iter().all(|p| p["language"] == "zh"), "{v}");
 }
 
 #[test]

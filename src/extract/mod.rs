@@ -153,6 +153,9 @@ pub struct Practice {
     /// practice is listed as the sentence says it but decides no flow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
+    /// The language of the sentence that states it (`en`, `zh`).
+    #[serde(default)]
+    pub language: crate::policy::Language,
 }
 
 /// Turns a policy into practices.

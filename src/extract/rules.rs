@@ -213,6 +213,7 @@ impl RuleExtractor {
                         except: Vec::new(),
                         condition: None,
                         scope: None,
+                        language: sentence.language,
                     });
                 }
             }
