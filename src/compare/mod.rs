@@ -197,6 +197,15 @@ pub struct Declared<'a> {
     pub personal_info_defined: bool,
 }
 
+impl Declared<'_> {
+    /// True when the policy names the organization: anywhere in its text,
+    /// or as the actor of a practice.
+    fn names(&self, organization: &str) -> bool {
+        self.mentioned_organizations.contains(organization)
+            || self.practices.iter().any(|p| matches!(&p.actor, Actor::Organization(o) if o == organization))
+    }
+}
+
 /// How a practice's actor relates to a flow's recipient.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Match {
@@ -263,13 +272,6 @@ fn action_bears(p: &Practice, first_party_flow: bool) -> bool {
     }
 }
 
-/// True for a flow inferred from the mere contact (the IP address every
-/// request carries, the User-Agent, events a tracker endpoint receives)
-/// rather than from data found in the request.
-pub fn is_implicit(flow: &Flow) -> bool {
-    matches!(&flow.source, FlowSource::Request { matched, .. } if matched.starts_with(crate::observe::implicit::IMPLICIT_PREFIX))
-}
-
 /// The shipped verdict rules (`ontology/verdict_rules.json`).
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct VerdictRules {
@@ -320,7 +322,7 @@ fn generic_covers(p: &Practice, flow: &Flow, ont: &Ontologies, defined: bool) ->
 /// only by a denial of access.
 fn denial_bears(p: &Practice, flow: &Flow) -> bool {
     let rules = VerdictRules::shipped();
-    if matches!(flow.source, FlowSource::Permission { .. } | FlowSource::UsageDescription { .. }) {
+    if flow.is_device_access() {
         let lower = p.evidence.text.to_lowercase();
         return rules.permission_denial_words.iter().any(|w| lower.contains(w.as_str()));
     }
@@ -351,7 +353,7 @@ fn specificity(p: &Practice, flow: &Flow) -> u8 {
 /// when the policy names the flow's recipient organization anywhere: a
 /// flow to a named recipient that no statement denies is disclosed, if
 /// only broadly (vague), never omitted; this is also what keeps the
-/// implicit flows (see [`is_implicit`]) of a named service from being
+/// implicit flows (`matched: implicit:*`) of a named service from being
 /// errors.
 pub fn judge_flow(flow: &Flow, practices: &[Practice], ont: &Ontologies, named: bool, personal_info_defined: bool) -> FlowVerdict {
     let mut supporting = Vec::new();
@@ -390,7 +392,7 @@ pub fn judge_flow(flow: &Flow, practices: &[Practice], ont: &Ontologies, named: 
             // A permission is read at the grain the app asks for it: "we use
             // your location" states what the location permission gives
             // (precise_location is location's direct child).
-            let permission_grain = matches!(flow.source, FlowSource::Permission { .. } | FlowSource::UsageDescription { .. })
+            let permission_grain = flow.is_device_access()
                 && d == Match::Broader
                 && p.data_type != VerdictRules::shipped().generic.data_type
                 && ont.data_types.depth(&flow.data_type) == ont.data_types.depth(&p.data_type) + 1;
@@ -471,11 +473,7 @@ const MAX_LABELS: usize = 5;
 /// Compare what the policy declares with what the app was seen to do.
 pub fn compare(declared: &Declared, observed: &Observation, ont: &Ontologies) -> Comparison {
     let practices = declared.practices;
-    let named = |f: &Flow| {
-        f.destination.organization.as_ref().is_some_and(|o| {
-            declared.mentioned_organizations.contains(o) || practices.iter().any(|p| p.actor == Actor::Organization(o.clone()))
-        })
-    };
+    let named = |f: &Flow| f.destination.organization.as_ref().is_some_and(|o| declared.names(o));
     let flows: Vec<FlowVerdict> = observed.flows.iter().map(|f| judge_flow(f, practices, ont, named(f), declared.personal_info_defined)).collect();
     let mut findings = Vec::new();
 
@@ -555,8 +553,7 @@ pub fn compare(declared: &Declared, observed: &Observation, ont: &Ontologies) ->
         }
     }
     for (org, contacts) in contacted {
-        let named = declared.mentioned_organizations.contains(&org)
-            || practices.iter().any(|p| p.actor == Actor::Organization(org.clone()));
+        let named = declared.names(&org);
         if named {
             continue;
         }
@@ -590,4 +587,23 @@ pub fn compare(declared: &Declared, observed: &Observation, ont: &Ontologies) ->
     }
     findings.sort_by(|a, b| a.severity.cmp(&b.severity).then(a.code.cmp(&b.code)).then(a.message.cmp(&b.message)));
     Comparison { flows, findings }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verdict_rules_parse_and_name_known_ids() {
+        let rules: VerdictRules = serde_json::from_str(VERDICT_RULES_JSON).expect("ontology/verdict_rules.json parses");
+        let ont = crate::ontology::shipped().expect("ontologies load");
+        assert!(ont.data_types.contains(&rules.generic.data_type));
+        for t in rules.generic.covers.iter().chain(&rules.generic.covers_when_undefined) {
+            assert!(ont.data_types.contains(t), "unknown data type {t}");
+        }
+        for c in &rules.not_service_providers {
+            assert!(ont.entities.category_subsumes("third_party", c), "unknown category {c}");
+        }
+        assert!(!rules.permission_denial_words.is_empty());
+    }
 }

@@ -66,6 +66,14 @@ pub struct StatementTables {
     /// Phrases of a sentence about the policy itself ("you agree to the collection").
     #[serde(default)]
     pub meta_phrases: Vec<String>,
+    /// Capitalised terms a policy defines for the app itself ("This
+    /// Service"): a sentence starting with one is about the app maker.
+    #[serde(default)]
+    pub app_terms: Vec<String>,
+    /// Phrases that point back to recipients named before ("these third
+    /// parties").
+    #[serde(default)]
+    pub anaphors: Vec<String>,
     /// Extra verb stems by action name (`share`, `collect`, `retain`).
     #[serde(default)]
     pub extra_verbs: std::collections::BTreeMap<String, Vec<String>>,
@@ -250,7 +258,7 @@ pub fn read_statement(text: &str, block: BlockKind) -> StatementReading {
     let lower = text.to_lowercase().replace('\u{2019}', "'");
     let ws = words(&lower);
     // "This Service" with a capital S is the defined term for the app itself.
-    let defined_term = ["This Service", "This App", "This Application", "The Service", "The App"].iter().any(|d| text.trim_start().starts_with(d));
+    let defined_term = t.app_terms.iter().any(|d| text.trim_start().starts_with(d.as_str()));
     let subject = if defined_term { Subject::Unknown } else { subject_of(&ws, t) };
     let mut negation = NegationReading::default();
     let mut allowed_from = None;
@@ -297,49 +305,39 @@ pub fn read_statement(text: &str, block: BlockKind) -> StatementReading {
                     break;
                 }
             }
-            if [",", ";"].contains(&x) {
-                break;
-            }
             seen += 1;
             k += 1;
         }
-        if let Some((_, at)) = verb {
-            negated_verbs.push(at);
-            // "not sold, traded or provided to third parties": the verbs
-            // coordinated with it are denied too.
-            let restricted = t.restriction_modals.iter().any(|m| phrase_at(&ws, i, m) || (i > 0 && phrase_at(&ws, i - 1, m))) && restriction_subject(&ws[..i], t);
-            let mut k = at + 1;
-            while k < ws.len() {
-                let x = ws[k].text;
-                if matches!(x, "or" | "and" | "nor") {
-                    k += 1;
-                    continue;
-                }
-                match verb_action(x) {
-                    Some(a) => {
-                        negated_verbs.push(k);
-                        if !negation.denied.contains(&a) && !restricted {
-                            negation.denied.push(a);
-                        }
-                        k += 1;
-                    }
-                    None => break,
-                }
-            }
-        }
-        let Some((action, _)) = verb else {
+        let Some((action, at)) = verb else {
             negation.off_practice = true;
             i += neg_len;
             continue;
         };
         // Whose act: a third party restricted by a modal ("they may not
         // use", "who may not share", "partners are not permitted to").
-        let restricted_subject = restriction_subject(&ws[..i], t);
-        let modal = t.restriction_modals.iter().any(|m| phrase_at(&ws, i, m) || (i > 0 && phrase_at(&ws, i - 1, m)));
-        if restricted_subject && modal {
-            negation.restriction = true;
-        } else if !negation.denied.contains(&action) {
-            negation.denied.push(action);
+        let restricted = restriction_subject(&ws[..i], t)
+            && t.restriction_modals.iter().any(|m| phrase_at(&ws, i, m) || (i > 0 && phrase_at(&ws, i - 1, m)));
+        negation.restriction |= restricted;
+        // The verb and those coordinated with it ("not sold, traded or
+        // provided to third parties") are denied, unless restricted.
+        let mut verbs = vec![(action, at)];
+        let mut k = at + 1;
+        while k < ws.len() {
+            if matches!(ws[k].text, "or" | "and" | "nor") {
+                k += 1;
+                continue;
+            }
+            match verb_action(ws[k].text) {
+                Some(a) => verbs.push((a, k)),
+                None => break,
+            }
+            k += 1;
+        }
+        for (a, k) in verbs {
+            negated_verbs.push(k);
+            if !restricted && !negation.denied.contains(&a) {
+                negation.denied.push(a);
+            }
         }
         i += neg_len;
     }
@@ -427,6 +425,7 @@ mod tests {
     fn tables_parse() {
         let t: StatementTables = serde_json::from_str(STATEMENTS_JSON).expect("statements.json parses");
         assert!(!t.negations.is_empty() && !t.skippable.is_empty() && !t.off_practice.is_empty());
+        assert!(!t.app_terms.is_empty() && !t.anaphors.is_empty() && !t.extra_verbs.is_empty());
     }
 
     #[test]

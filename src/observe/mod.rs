@@ -87,6 +87,15 @@ pub struct Flow {
     pub confidence: f32,
 }
 
+impl Flow {
+    /// True for access the app declares to data on the device (a dangerous
+    /// permission, an iOS usage description or privacy-manifest type)
+    /// rather than data seen leaving it in a request.
+    pub fn is_device_access(&self) -> bool {
+        matches!(self.source, FlowSource::Permission { .. } | FlowSource::UsageDescription { .. })
+    }
+}
+
 /// A permission the manifest requests.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RequestedPermission {

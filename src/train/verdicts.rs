@@ -83,9 +83,9 @@ fn matches(gold: &GoldFlow, flow: &Flow) -> bool {
     if flow.data_type != gold.data_type {
         return false;
     }
-    let via_ok = match (&flow.source, gold.via.as_str()) {
-        (FlowSource::Permission { .. } | FlowSource::UsageDescription { .. }, "permission") => true,
-        (FlowSource::Request { .. }, "request") => true,
+    let via_ok = match gold.via.as_str() {
+        "permission" => flow.is_device_access(),
+        "request" => matches!(flow.source, FlowSource::Request { .. }),
         _ => false,
     };
     let d = &flow.destination;

@@ -4,7 +4,7 @@
 //! predicted group) and the named recipients (organizations, categories).
 
 use super::labels::{group_index, idx, LabelSpace};
-use crate::extract::statement::{read_statement, StatementKind, Subject};
+use crate::extract::statement::{read_statement, StatementKind, StatementTables, Subject};
 use crate::extract::{rules::RuleTables, Action, Actor, Evidence, Practice};
 use crate::ontology::{EntityMention, EntityOntology, Ontologies, PhraseMatch};
 use crate::policy::{BlockKind, Sentence};
@@ -90,6 +90,12 @@ impl Default for SentenceContext<'_> {
     }
 }
 
+/// Mentions found in another sentence, given an empty span in this one (they
+/// name who this sentence speaks of, not where it names them).
+fn from_elsewhere(mentions: Vec<PhraseMatch>) -> Vec<PhraseMatch> {
+    mentions.into_iter().map(|m| PhraseMatch { start: 0, end: 0, ..m }).collect()
+}
+
 /// Who a list's lead-in sentence speaks of, when it is a third party: its
 /// named recipients (or those of the sentence before, for "this service"),
 /// or third parties in general. `None` when the lead-in is about the app
@@ -103,7 +109,7 @@ fn lead_in_recipients(lead_in: &Sentence, before: Option<&Sentence>, ont: &Ontol
         mentions = before.map(|b| ont.entities.find_mentions(&b.text)).unwrap_or_default();
     }
     if reading.subject == Subject::ThirdParty || (!we && !mentions.is_empty()) {
-        Some(mentions.into_iter().map(|m| PhraseMatch { start: 0, end: 0, ..m }).collect())
+        Some(from_elsewhere(mentions))
     } else {
         None
     }
@@ -142,9 +148,8 @@ pub fn practices(sentence: &Sentence, context: &SentenceContext, probs: &[f32], 
     let mut mentions = ont.entities.find_mentions(&sentence.text);
     // "these third parties have access to ...": the recipients named just
     // before, when the sentence names none of its own but the generic ones.
-    let anaphor = ["these third parties", "these third-party", "such third parties", "these providers", "these service providers", "these companies", "these services", "these partners"];
     let lower_text = sentence.text.to_lowercase();
-    let anaphoric = anaphor.iter().any(|a| lower_text.contains(a));
+    let anaphoric = StatementTables::shipped().anaphors.iter().any(|a| lower_text.contains(a.as_str()));
     let pronoun = reading.subject == Subject::ThirdParty || anaphoric;
     let is_specific = |m: &PhraseMatch| !matches!(EntityOntology::split_mention(&m.id), EntityMention::Category("third_party"));
     let only_generic = mentions.iter().all(|m| matches!(EntityOntology::split_mention(&m.id), EntityMention::Category(_)));
@@ -158,14 +163,14 @@ pub fn practices(sentence: &Sentence, context: &SentenceContext, probs: &[f32], 
             (!m.is_empty()).then_some(m)
         });
         match found {
-            Some(m) => mentions = m.into_iter().map(|m| PhraseMatch { start: 0, end: 0, ..m }).collect(),
+            Some(m) => mentions = from_elsewhere(m),
             None => unresolved = true,
         }
     } else if pronoun && only_generic {
         if let Some(prev) = context.previous {
             let earlier: Vec<PhraseMatch> = ont.entities.find_mentions(&prev.text);
             if earlier.iter().any(|m| matches!(EntityOntology::split_mention(&m.id), EntityMention::Organization(_))) {
-                mentions = earlier.into_iter().map(|m| PhraseMatch { start: 0, end: 0, ..m }).collect();
+                mentions = from_elsewhere(earlier);
             }
         }
     }
@@ -174,7 +179,7 @@ pub fn practices(sentence: &Sentence, context: &SentenceContext, probs: &[f32], 
     }
     if pronoun && mentions.is_empty() {
         if let Some(prev) = context.previous {
-            mentions = ont.entities.find_mentions(&prev.text).into_iter().map(|m| PhraseMatch { start: 0, end: 0, ..m }).collect();
+            mentions = from_elsewhere(ont.entities.find_mentions(&prev.text));
         }
     }
     // A list item that names no one of its own is said by its lead-in
@@ -204,7 +209,7 @@ pub fn practices(sentence: &Sentence, context: &SentenceContext, probs: &[f32], 
     let mut allowed = allowed;
     if reading.allowed_from.is_some() && allowed.is_empty() && sentence.text.trim_end().ends_with(':') && !reading.negation.denied.is_empty() {
         for next in context.following.iter().filter(|n| n.heading == sentence.heading) {
-            allowed.extend(ont.entities.find_mentions(&next.text).into_iter().map(|m| PhraseMatch { start: 0, end: 0, ..m }));
+            allowed.extend(from_elsewhere(ont.entities.find_mentions(&next.text)));
         }
     }
     let allowed_actors = actors(&allowed, false, true).into_iter().filter(|a| *a != Actor::FirstParty && *a != Actor::ThirdParty).collect::<Vec<_>>();
@@ -248,12 +253,11 @@ pub fn practices(sentence: &Sentence, context: &SentenceContext, probs: &[f32], 
     // verb of it stands outside the negation ("we *collect* it but do not
     // share it"); "we do not sell your data" affirms no sharing.
     let negation_read = !denied.is_empty() || scoped;
+    let model_actions: Vec<Action> = Action::ALL.iter().enumerate().filter(|(k, _)| on(idx::ACTIONS + k)).map(|(_, a)| *a).collect();
     let predicted: Vec<Action> = if states_practice {
-        Action::ALL
+        model_actions
             .iter()
-            .enumerate()
-            .filter(|(k, _)| on(idx::ACTIONS + k))
-            .map(|(_, a)| *a)
+            .copied()
             .filter(|a| !denied.contains(a) && (!negation_read || reading.negation.affirmed.contains(a)))
             .collect()
     } else {
@@ -315,8 +319,8 @@ pub fn practices(sentence: &Sentence, context: &SentenceContext, probs: &[f32], 
         }
     }
     // Denials: the denied actions, for the actors they fit (no default act).
+    let deniers = actors(&others, first, third);
     if !denied.is_empty() {
-        let deniers = actors(&others, first, third);
         for actor in &deniers {
             for &action in denied.iter().filter(|a| fits(actor, a)) {
                 push(actor, action, true, &allowed_actors, None, &mut out);
@@ -332,10 +336,9 @@ pub fn practices(sentence: &Sentence, context: &SentenceContext, probs: &[f32], 
     }
     // A negation that is no outright denial: listed, with why.
     if scoped {
-        let all: Vec<Action> = Action::ALL.iter().enumerate().filter(|(k, _)| on(idx::ACTIONS + k)).map(|(_, a)| *a).collect();
-        for actor in actors(&others, first, third) {
-            for action in actions_for(&actor, &all) {
-                push(&actor, action, true, &[], scope.clone(), &mut out);
+        for actor in &deniers {
+            for action in actions_for(actor, &model_actions) {
+                push(actor, action, true, &[], scope.clone(), &mut out);
             }
         }
     }
