@@ -36,11 +36,10 @@ pub fn special_kind(meta: &std::fs::Metadata) -> Option<&'static str> {
     Some("not a regular file")
 }
 
-/// The metadata of an input file (following links), refused when it is not
-/// a regular file or is larger than `max_bytes`.
-pub fn input_metadata(path: &Path, max_bytes: u64) -> Result<std::fs::Metadata> {
-    let meta = std::fs::metadata(path).map_err(|e| Error::input(path, describe_io(&e)))?;
-    if let Some(kind) = special_kind(&meta) {
+/// Refuse `meta` of the input at `path` when it is not a regular file or
+/// is larger than `max_bytes`.
+fn check_kind_and_size(path: &Path, meta: &std::fs::Metadata, max_bytes: u64) -> Result<()> {
+    if let Some(kind) = special_kind(meta) {
         return Err(Error::input(path, format!("is {kind}, expected a regular file")));
     }
     if meta.len() > max_bytes {
@@ -49,6 +48,14 @@ pub fn input_metadata(path: &Path, max_bytes: u64) -> Result<std::fs::Metadata> 
             format!("file is {} bytes, over the {} byte limit for this kind of input", meta.len(), max_bytes),
         ));
     }
+    Ok(())
+}
+
+/// The metadata of an input file (following links), refused when it is not
+/// a regular file or is larger than `max_bytes`.
+pub fn input_metadata(path: &Path, max_bytes: u64) -> Result<std::fs::Metadata> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::input(path, describe_io(&e)))?;
+    check_kind_and_size(path, &meta, max_bytes)?;
     Ok(meta)
 }
 
@@ -58,15 +65,7 @@ pub fn open_input(path: &Path, max_bytes: u64) -> Result<(std::fs::File, std::fs
     input_metadata(path, max_bytes)?;
     let file = std::fs::File::open(path).map_err(|e| Error::input(path, describe_io(&e)))?;
     let meta = file.metadata().map_err(|e| Error::input(path, describe_io(&e)))?;
-    if let Some(kind) = special_kind(&meta) {
-        return Err(Error::input(path, format!("is {kind}, expected a regular file")));
-    }
-    if meta.len() > max_bytes {
-        return Err(Error::input(
-            path,
-            format!("file is {} bytes, over the {} byte limit for this kind of input", meta.len(), max_bytes),
-        ));
-    }
+    check_kind_and_size(path, &meta, max_bytes)?;
     Ok((file, meta))
 }
 

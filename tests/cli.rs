@@ -1,35 +1,17 @@
 //! The `candor` binary end to end: exit codes, output formats, app folders,
 //! the cache, and bad input (exit 2, a message naming the file, no panic).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
 
-fn candor(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_candor"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run candor")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
+#[path = "support/run.rs"]
+#[allow(dead_code)]
+mod run;
+use run::{candor, stderr, stdout, write};
 
 fn temp_dir() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
 }
 
-fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, bytes).unwrap();
-    p
-}
 
 #[test]
 fn check_sample_app_reports_undisclosed_recipients_as_json() {

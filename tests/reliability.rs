@@ -6,28 +6,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-fn candor(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_candor"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run candor")
-}
+#[path = "support/run.rs"]
+#[allow(dead_code)]
+mod run;
+use run::{candor, stderr, stdout, write};
 
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, bytes).unwrap();
-    p
-}
 
 /// A deterministic alphanumeric string of `n` characters.
 fn noise(n: usize, seed: u64) -> String {
