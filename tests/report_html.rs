@@ -153,13 +153,13 @@ fn html_report_of_a_catalog_has_charts_and_a_filterable_table() {
     }
 }
 
-#[test]
-fn html_escapes_policy_text() {
+/// The HTML report of `check` (rule extractor) on a plain-text policy with
+/// the given text and sharelocation's manifest.
+fn html_report_of_text_policy(text: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
-    // Plain text keeps the markup as text (Markdown and HTML ingest would drop the tags).
     let policy = dir.path().join("privacy.txt");
-    std::fs::write(&policy, "Policy\n\nWe collect your <script>alert(1)</script> location & \"email address\" and share it with Google.\n").unwrap();
-    let file = dir.path().join("r.html");
+    std::fs::write(&policy, text).unwrap();
+    let file = dir.path().join("report.html");
     let out = candor(&[
         "check",
         "--policy",
@@ -175,7 +175,15 @@ fn html_escapes_policy_text() {
         file.to_str().unwrap(),
     ]);
     assert!(matches!(out.status.code(), Some(0 | 1)), "{}", String::from_utf8_lossy(&out.stderr));
-    let html = std::fs::read_to_string(&file).unwrap();
+    std::fs::read_to_string(&file).unwrap()
+}
+
+#[test]
+fn html_escapes_policy_text() {
+    // Plain text keeps the markup as text (Markdown and HTML ingest would drop the tags).
+    let html = html_report_of_text_policy(
+        "Policy\n\nWe collect your <script>alert(1)</script> location & \"email address\" and share it with Google.\n",
+    );
     assert!(!html.contains("<script>alert(1)"), "unescaped policy text");
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "the policy text is not shown escaped");
     assert_eq!(html.matches("<script>").count(), 1, "only candor's own script");
@@ -438,30 +446,13 @@ fn catalog_table_of_10000_apps_pages_sorts_and_filters() {
 
 #[test]
 fn chinese_policy_is_shown_with_a_cjk_font() {
-    let dir = tempfile::tempdir().unwrap();
-    let policy = dir.path().join("privacy.txt");
-    std::fs::write(&policy, "隐私政策\n\n我们会收集您的设备型号和位置信息，用于提供服务。我们不会向第三方出售您的个人信息。\n").unwrap();
-    let file = dir.path().join("zh.html");
-    let out = candor(&[
-        "check",
-        "--policy",
-        policy.to_str().unwrap(),
-        "--manifest",
-        "examples/sharelocation/AndroidManifest.xml",
-        "--format",
-        "html",
-        "--extractor",
-        "rules",
-        "--no-cache",
-        "--out",
-        file.to_str().unwrap(),
-    ]);
-    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", String::from_utf8_lossy(&out.stderr));
-    let html = std::fs::read_to_string(&file).unwrap();
+    let html = html_report_of_text_policy("隐私政策\n\n我们会收集您的设备型号和位置信息，用于提供服务。我们不会向第三方出售您的个人信息。\n");
     assert!(html.contains("<div id=\"policy\" lang=\"zh\">"), "the policy pane is not marked Chinese");
     assert!(html.contains("我们会收集您的设备型号"));
     let probe = r#"<script>var pre=document.createElement('pre');pre.id='measure';
       pre.textContent=JSON.stringify({font:getComputedStyle(document.getElementById('policy')).fontFamily});document.body.appendChild(pre);</script>"#;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("zh.html");
     std::fs::write(&file, html.replace("</body>", &format!("{probe}</body>"))).unwrap();
     if let Some(dom) = dump_dom(&file) {
         let font = measurements(&dom)["font"].as_str().unwrap().to_string();
