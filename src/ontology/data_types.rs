@@ -39,6 +39,11 @@ pub struct PermissionInfo {
 #[derive(Deserialize)]
 struct DataTypesFile {
     data_types: Vec<DataType>,
+    /// Phrases that contain a data type's name but name no data
+    /// ("短信验证码", a one-time code sent by SMS, is not SMS content): they
+    /// win over the shorter name they contain and then give nothing.
+    #[serde(default)]
+    not_data: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -73,7 +78,15 @@ impl DataTypeOntology {
             .map_err(|e| crate::Error::Data(format!("data_types.json: {e}")))?;
         let perms: PermissionsFile = serde_json::from_str(permissions_json)
             .map_err(|e| crate::Error::Data(format!("permissions.json: {e}")))?;
-        Self::build(file.data_types, perms.permissions)
+        let mut ontology = Self::build(file.data_types, perms.permissions)?;
+        if !file.not_data.is_empty() {
+            let mut pairs: Vec<(String, String)> =
+                ontology.types.iter().flat_map(|t| t.names.iter().map(|n| (n.clone(), t.id.clone()))).collect();
+            pairs.extend(file.not_data.iter().map(|n| (n.clone(), String::new())));
+            ontology.matcher = PhraseMatcher::new(pairs)?;
+            ontology.digest = super::short_digest(&[&ontology.digest, &file.not_data.join("\n")]);
+        }
+        Ok(ontology)
     }
 
     /// Build from parsed parts, checking ids are unique, parents exist and
@@ -186,6 +199,9 @@ impl DataTypeOntology {
 
     /// Find data-type phrases in text; overlapping matches resolve to the longest.
     pub fn find_phrases(&self, text: &str) -> Vec<PhraseMatch> {
-        self.matcher.find(text)
+        let mut found = self.matcher.find(text);
+        // A phrase of `not_data` names nothing.
+        found.retain(|m| !m.id.is_empty());
+        found
     }
 }

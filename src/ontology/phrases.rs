@@ -109,9 +109,11 @@ impl PhraseMatcher {
 
 /// Characters that continue a word: letters and digits of any script and
 /// `_`. Punctuation, including typographic quotes and dashes ("“cookies”",
-/// "device ID’s"), ends one.
+/// "device ID’s"), ends one, and so does a Han character: Chinese and
+/// Japanese write no spaces, so "收集IMEI信息" holds the word "IMEI" and
+/// "获取位置信息" the phrase "位置信息".
 fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() || c == '_'
+    (c.is_alphanumeric() || c == '_') && !crate::policy::is_han(c)
 }
 
 /// Does a word character start at byte `i` of `text` (a char boundary or
@@ -154,6 +156,20 @@ mod tests {
         assert_eq!(ids("This Service does not use these \u{201c}cookies\u{201d} explicitly."), vec!["cookies"]);
         assert_eq!(ids("your device ID\u{2019}s value \u{2014}cookies\u{2014}"), vec!["device_ids", "cookies"]);
         assert!(ids("cookies\u{e9} and \u{e9}cookies").is_empty(), "accented letters continue a word");
-        assert!(ids("\u{6536}\u{96c6}cookies\u{6570}\u{636e}").is_empty(), "so do CJK characters");
+        assert_eq!(ids("\u{6536}\u{96c6}cookies\u{6570}\u{636e}"), vec!["cookies"], "CJK characters do not");
+    }
+
+    #[test]
+    fn chinese_phrases_match_inside_unspaced_text() {
+        let m = PhraseMatcher::new(vec![
+            ("位置信息".into(), "location".into()),
+            ("精确位置信息".into(), "precise_location".into()),
+            ("imei".into(), "imei".into()),
+        ])
+        .unwrap();
+        let found = m.find("我们会获取您的精确位置信息和IMEI，以及位置信息。");
+        let ids: Vec<_> = found.iter().map(|f| f.id.as_str()).collect();
+        assert_eq!(ids, vec!["precise_location", "imei", "location"]);
+        assert_eq!(&"我们会获取您的精确位置信息和IMEI"[found[0].start..found[0].end], "精确位置信息");
     }
 }

@@ -82,6 +82,7 @@ mod text;
 pub use decode::decode_text;
 pub use language::{detect_language, Language};
 pub use sentences::split_sentences;
+pub(crate) use language::is_han;
 
 /// Largest policy file candor reads (bytes).
 pub const MAX_POLICY_BYTES: u64 = 32 * 1024 * 1024;
