@@ -13,6 +13,7 @@ use std::fmt;
 pub mod model;
 pub mod rules;
 pub mod statement;
+pub mod statement_zh;
 
 /// Who a practice is about.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -81,7 +81,16 @@ impl RuleTables {
     }
 
     /// True when the sentence has any practice cue (the model's prefilter).
+    ///
+    /// A Chinese sentence (no spaces to find stems by) passes when it holds
+    /// a practice verb of `ontology/statements_zh.json` or one of the nouns
+    /// Chinese policies name data by (信息, 数据, 权限, SDK, 第三方).
     pub fn has_practice_cue(&self, text: &str) -> bool {
+        if crate::policy::detect_language(text) == crate::policy::Language::Zh {
+            let zh = crate::extract::statement_zh::ChineseStatementTables::shipped();
+            return zh.verbs.values().flatten().any(|v| text.contains(v.as_str()))
+                || ["信息", "数据", "权限", "SDK", "第三方", "标识"].iter().any(|n| text.contains(n));
+        }
         let lower = text.to_lowercase();
         self.practice_cues.iter().any(|c| has_stem(&lower, c))
     }
@@ -117,6 +126,10 @@ impl RuleTables {
     /// for a sentence about children's data only ("We do not knowingly
     /// collect personal information from children under 13"), else `None`.
     pub fn audience(&self, text: &str) -> Option<String> {
+        if crate::policy::detect_language(text) == crate::policy::Language::Zh {
+            let zh = &crate::extract::statement_zh::ChineseStatementTables::shipped().children;
+            return zh.iter().any(|c| text.contains(c.as_str())).then(|| CHILDREN_AUDIENCE.to_string());
+        }
         let lower = text.to_lowercase().replace('\u{2019}', "'");
         self.children_cues.iter().any(|c| has_stem(&lower, c)).then(|| CHILDREN_AUDIENCE.to_string())
     }

@@ -102,6 +102,10 @@ pub enum StatementKind {
     /// visitors regarding our policies with the collection ... of Personal
     /// Information").
     Meta,
+    /// An item of a list of legal grounds for processing without consent
+    /// ("与国家安全、国防安全有关的", "您自行向社会公众公开的个人信息"):
+    /// it names when a practice may happen, not that it does.
+    LegalGround,
 }
 
 /// How a sentence's negation bears on its practices.
@@ -216,6 +220,9 @@ fn is_negation(w: &str, t: &StatementTables) -> bool {
 /// Read what kind of statement a sentence is, given the kind of block it
 /// stands in.
 pub fn statement_kind(text: &str, block: BlockKind) -> StatementKind {
+    if crate::policy::detect_language(text) == crate::policy::Language::Zh {
+        return super::statement_zh::statement_kind_zh(text, block);
+    }
     let trimmed = text.trim();
     if trimmed.ends_with('?') {
         return StatementKind::Question;
@@ -252,7 +259,12 @@ pub fn statement_kind(text: &str, block: BlockKind) -> StatementKind {
 }
 
 /// Read a sentence: its kind, its subject and what its negations apply to.
+///
+/// A Chinese sentence is read by [`super::statement_zh::read_statement_zh`].
 pub fn read_statement(text: &str, block: BlockKind) -> StatementReading {
+    if crate::policy::detect_language(text) == crate::policy::Language::Zh {
+        return super::statement_zh::read_statement_zh(text, block);
+    }
     let t = StatementTables::shipped();
     let kind = statement_kind(text, block);
     let lower = text.to_lowercase().replace('\u{2019}', "'");

@@ -11,6 +11,10 @@ use std::net::IpAddr;
 pub struct FirstParty {
     /// Registrable domains that belong to the app maker (lower case, no trailing dot).
     pub domains: Vec<String>,
+    /// The organization that owns the app maker's domain, when the entity
+    /// ontology knows it (Tencent for `com.tencent.map`): hosts of that
+    /// organization (`map.qq.com`) are the app maker's own too.
+    pub organization: Option<String>,
 }
 
 /// Second-level labels that, in a reversed package name, name a hosting
@@ -60,7 +64,15 @@ impl FirstParty {
         }
     }
 
-    /// True when `host` (any form [`normalize_host`] accepts) belongs to the app maker.
+    /// Take the organization that owns one of the app maker's domains.
+    pub fn with_organization_of_domains(mut self, entities: &EntityOntology) -> Self {
+        self.organization = self.domains.iter().find_map(|d| entities.organization_for_host(d)).map(|o| o.id.clone());
+        self
+    }
+
+    /// True when `host` (any form [`normalize_host`] accepts) belongs to the
+    /// app maker by its domain (not by its organization: see
+    /// [`resolve_destination`]).
     pub fn contains_host(&self, host: &str) -> bool {
         let host = normalize_host(host);
         if host.is_empty() {
@@ -146,7 +158,8 @@ pub fn resolve_destination(host: &str, entities: &EntityOntology, first_party: &
     let domain = registrable_domain(&host);
     let org = if ip || host.is_empty() { None } else { entities.organization_for_host(&host) };
     Destination {
-        first_party: !host.is_empty() && first_party.contains_host(&host),
+        first_party: !host.is_empty()
+            && (first_party.contains_host(&host) || first_party.organization.as_ref().is_some_and(|fp| org.is_some_and(|o| o.id == *fp))),
         organization: org.map(|o| o.id.clone()),
         organization_name: org.map(|o| o.name.clone()),
         categories: org.map(|o| o.categories.clone()).unwrap_or_default(),

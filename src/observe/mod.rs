@@ -343,6 +343,7 @@ pub fn observe(inputs: &ObserveInputs, ont: &Ontologies) -> crate::Result<Observ
     for d in &inputs.first_party_domains {
         first_party.add_domain(d);
     }
+    let first_party = first_party.with_organization_of_domains(&ont.entities);
     let app = obs.package.clone().unwrap_or_else(|| "app".to_string());
     let app_destination = Destination {
         host: app.clone(),

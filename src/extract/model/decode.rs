@@ -103,7 +103,7 @@ fn from_elsewhere(mentions: Vec<PhraseMatch>) -> Vec<PhraseMatch> {
 fn lead_in_recipients(lead_in: &Sentence, before: Option<&Sentence>, ont: &Ontologies) -> Option<Vec<PhraseMatch>> {
     let reading = read_statement(&lead_in.text, BlockKind::Paragraph);
     let lower = format!(" {} ", lead_in.text.to_lowercase());
-    let we = [" we ", " us ", " our ", " we'", " us,", " us."].iter().any(|w| lower.contains(w));
+    let we = [" we ", " us ", " our ", " we'", " us,", " us."].iter().any(|w| lower.contains(w)) || lead_in.text.contains("我们");
     let mut mentions = ont.entities.find_mentions(&lead_in.text);
     if reading.subject == Subject::ThirdParty && mentions.is_empty() {
         mentions = before.map(|b| ont.entities.find_mentions(&b.text)).unwrap_or_default();
@@ -133,13 +133,13 @@ pub fn practices(sentence: &Sentence, context: &SentenceContext, probs: &[f32], 
     // regarding ... Personal Information", "you have the right to access
     // your contact information") names practices but declares none: they
     // are listed, marked `about_policy`, and compare ignores them.
-    if matches!(reading.kind, StatementKind::Heading | StatementKind::Question) {
+    if matches!(reading.kind, StatementKind::Heading | StatementKind::Question | StatementKind::LegalGround) {
         return Vec::new();
     }
     let about_policy = reading.kind == StatementKind::Meta;
     let on = |i: usize| probs.get(i).copied().unwrap_or(0.0) >= threshold(labels, i);
     let p_practice = probs.get(idx::PRACTICE).copied().unwrap_or(0.0);
-    let states_practice = on(idx::PRACTICE) && p_practice >= MIN_PRACTICE_PROBABILITY;
+    let states_practice = on(idx::PRACTICE) && p_practice >= labels.decoding.min_practice;
     // A recipient named in the sentence (an organization, "advertising
     // partners", "payment processors") halves the bar for the third-party
     // head. "They", "these partners", "none of them" are the third parties
@@ -187,7 +187,7 @@ pub fn practices(sentence: &Sentence, context: &SentenceContext, probs: &[f32], 
     let mut list_third = false;
     if context.block == BlockKind::ListItem && mentions.is_empty() && !pronoun {
         let lower = format!(" {} ", sentence.text.to_lowercase());
-        let we = [" we ", " us ", " our "].iter().any(|w| lower.contains(w));
+        let we = [" we ", " us ", " our "].iter().any(|w| lower.contains(w)) || sentence.text.contains("我们");
         if let (false, Some((lead, before))) = (we, context.lead_in) {
             if let Some(m) = lead_in_recipients(lead, before, ont) {
                 mentions = m;
@@ -207,7 +207,7 @@ pub fn practices(sentence: &Sentence, context: &SentenceContext, probs: &[f32], 
     // "We do not share it except in the following circumstances:" names
     // the allowed recipients in what follows.
     let mut allowed = allowed;
-    if reading.allowed_from.is_some() && allowed.is_empty() && sentence.text.trim_end().ends_with(':') && !reading.negation.denied.is_empty() {
+    if reading.allowed_from.is_some() && allowed.is_empty() && sentence.text.trim_end().ends_with([':', '：']) && !reading.negation.denied.is_empty() {
         for next in context.following.iter().filter(|n| n.heading == sentence.heading) {
             allowed.extend(from_elsewhere(ont.entities.find_mentions(&next.text)));
         }
@@ -358,7 +358,7 @@ fn data_types(sentence: &Sentence, probs: &[f32], labels: &LabelSpace, ont: &Ont
     let dt = &ont.data_types;
     let group_on = |g: usize| {
         let p = probs.get(idx::GROUPS + g).copied().unwrap_or(0.0);
-        p >= threshold(labels, idx::GROUPS + g) && p >= MIN_UMBRELLA_PROBABILITY
+        p >= threshold(labels, idx::GROUPS + g) && p >= labels.decoding.min_umbrella
     };
     let mut out: Vec<(String, Option<Evidence>)> = Vec::new();
     let mut covered = vec![false; labels.groups.len()];
@@ -369,7 +369,7 @@ fn data_types(sentence: &Sentence, probs: &[f32], labels: &LabelSpace, ont: &Ont
             }
         }
         if let Some(g) = group_index(&labels.groups, dt, &m.id) {
-            if probs.get(idx::GROUPS + g).copied().unwrap_or(0.0) < MIN_PHRASE_GROUP_PROBABILITY {
+            if probs.get(idx::GROUPS + g).copied().unwrap_or(0.0) < labels.decoding.min_phrase_group {
                 continue;
             }
         }
