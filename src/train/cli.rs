@@ -69,13 +69,32 @@ pub struct TrainArgs {
     /// Version string written into labels.json.
     #[arg(long, default_value = "candor-minilm-1")]
     version: String,
+    /// Train the Chinese model instead: the CAPP-130 annotation folder
+    /// (`rw_*.jsonl`, from `capp130_zh/annotation.tar.gz`). OPP-115 is not read.
+    #[arg(long)]
+    capp130: Option<PathBuf>,
+    /// Which CAPP-130 policies are dev (validation) and test (held out).
+    #[arg(long, default_value = "models/training/capp130_split.json")]
+    capp130_split: PathBuf,
+    /// Hand labels (disclosure JSONL) of CAPP-130 training sentences; they
+    /// replace the labels derived from the corpus for those sentences.
+    #[arg(long)]
+    capp130_hand: Option<PathBuf>,
+    /// Share of the CAPP-130 training sentences that state no practice
+    /// which are kept (a stable hash of the text decides which).
+    #[arg(long, default_value_t = 1.0)]
+    other_fraction: f64,
+    /// Where the CAPP-130 dev and test sentences are written
+    /// (capp130_dev.jsonl, capp130_test.jsonl).
+    #[arg(long, default_value = "tests/fixtures/eval")]
+    capp130_eval_out: PathBuf,
 }
 
 #[derive(clap::Args)]
 pub struct EvalArgs {
-    /// Labelled sentences (JSONL).
+    /// Labelled sentences (JSONL); "" to score only the disclosures.
     #[arg(long, default_value = DEFAULT_EVAL_SET)]
-    data: PathBuf,
+    data: String,
     #[arg(long)]
     model: Option<PathBuf>,
     /// Hand-labelled app-policy sentences for the disclosure score ("" to skip).
@@ -143,6 +162,9 @@ fn model_dir(arg: Option<&Path>) -> Result<PathBuf> {
 
 /// `candor train`.
 pub fn train(a: TrainArgs) -> Result<u8> {
+    if a.capp130.is_some() {
+        return train_chinese(a);
+    }
     let opp = a.corpus.join("opp115");
     eprintln!("reading {}", opp.display());
     let all = opp115_examples(&opp)?;
@@ -222,12 +244,65 @@ pub fn train(a: TrainArgs) -> Result<u8> {
     Ok(0)
 }
 
+/// `candor train --capp130 DIR`: the Chinese model, trained on CAPP-130's
+/// training policies and validated on its dev policies.
+fn train_chinese(a: TrainArgs) -> Result<u8> {
+    use super::capp130::{capp130_examples, Capp130Split, Part};
+    let dir = a.capp130.clone().unwrap_or_default();
+    let split = Capp130Split::load(&a.capp130_split)?;
+    let ont = crate::ontology::shipped()?;
+    let groups = crate::extract::model::labels::default_groups();
+    let hand = match &a.capp130_hand {
+        Some(p) => read_app_sentences(p)?,
+        None => Vec::new(),
+    };
+    let all = capp130_examples(&dir, &split, &hand, ont, &groups)?;
+    let keep_other = |text: &str| {
+        let mut h: u64 = 0xcbf29ce484222325;
+        for b in text.bytes() {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x100000001b3);
+        }
+        (h % 10_000) as f64 / 10_000.0 < a.other_fraction
+    };
+    let pick = |p: Part| all.iter().filter(|(q, _)| *q == p).map(|(_, e)| e.clone()).collect::<Vec<_>>();
+    let tr: Vec<_> = pick(Part::Train).into_iter().filter(|e| !e.labels.is_empty() || keep_other(&e.text)).collect();
+    let (va, te) = (pick(Part::Dev), pick(Part::Test));
+    eprintln!("sentences: train {}, dev {}, test {}", tr.len(), va.len(), te.len());
+    write_jsonl(&a.capp130_eval_out.join("capp130_dev.jsonl"), &va)?;
+    write_jsonl(&a.capp130_eval_out.join("capp130_test.jsonl"), &te)?;
+    eprintln!("wrote the dev and test sentences to {}", a.capp130_eval_out.display());
+    if a.prepare_only {
+        return Ok(0);
+    }
+    let cfg = TrainConfig {
+        base: a.base,
+        train: tr,
+        validation: va,
+        out: a.out.clone(),
+        epochs: a.epochs,
+        layers: a.layers,
+        trainable_layers: a.trainable_layers,
+        batch_size: a.batch_size,
+        lr_encoder: a.lr_encoder,
+        lr_head: a.lr_head,
+        seed: a.seed,
+        version: a.version,
+    };
+    run_training(&cfg)?;
+    eprintln!("model written to {}", a.out.display());
+    Ok(0)
+}
+
 /// `candor eval`.
 pub fn eval(a: EvalArgs) -> Result<u8> {
     let ont = crate::ontology::shipped()?;
-    let classifier = SentenceClassifier::load(&model_dir(a.model.as_deref())?)?;
+    let dir = model_dir(a.model.as_deref())?;
+    let classifier = SentenceClassifier::load(&dir)?;
+    // Chinese sentences go to the Chinese model beside the one evaluated, if any.
+    let chinese = || crate::extract::model::locate_chinese_model_dir(&dir).map(|d| SentenceClassifier::load(&d)).transpose();
     if let Some(dir) = &a.verdicts {
-        let model = ModelExtractor::from_classifier(classifier, ont);
+        let model = ModelExtractor::from_classifier(classifier, ont).with_chinese(chinese()?);
         let rules = RuleExtractor::new(ont);
         let scores = super::verdicts::evaluate_verdicts(dir, &[&model, &rules], ont)?;
         if let Some(path) = &a.errors {
@@ -244,22 +319,27 @@ pub fn eval(a: EvalArgs) -> Result<u8> {
         print!("{text}");
         return Ok(0);
     }
-    let examples = read_jsonl(&a.data)?;
     let rules = RuleExtractor::new(ont);
-    let negation: Option<Vec<super::eval::NegationLabel>> =
-        if a.negation_labels.is_empty() { None } else { Some(read_jsonl(Path::new(&a.negation_labels))?) };
-    let groups: Option<Vec<super::eval::GroupLabel>> =
-        if a.group_labels.is_empty() { None } else { Some(read_jsonl(Path::new(&a.group_labels))?) };
-    let report = evaluate(&classifier, &rules, ont, &examples, negation.as_deref(), groups.as_deref())?;
+    // `--data ""` skips the labelled-sentence table (only the disclosures are scored).
+    let report = if a.data.is_empty() {
+        None
+    } else {
+        let examples = read_jsonl(Path::new(&a.data))?;
+        let negation: Option<Vec<super::eval::NegationLabel>> =
+            if a.negation_labels.is_empty() { None } else { Some(read_jsonl(Path::new(&a.negation_labels))?) };
+        let groups: Option<Vec<super::eval::GroupLabel>> =
+            if a.group_labels.is_empty() { None } else { Some(read_jsonl(Path::new(&a.group_labels))?) };
+        Some(evaluate(&classifier, &rules, ont, &examples, negation.as_deref(), groups.as_deref())?)
+    };
     if let Some(path) = &a.group_errors {
-        let errors = report.groups_adjudicated.as_ref().map(|g| g.extractor_errors.as_slice()).unwrap_or_default();
+        let errors = report.as_ref().and_then(|r| r.groups_adjudicated.as_ref()).map(|g| g.extractor_errors.as_slice()).unwrap_or_default();
         write_jsonl(path, errors)?;
         eprintln!("wrote {} held-out sentences with data-group errors to {}", errors.len(), path.display());
     }
     let mut disclosures = Vec::new();
     if !a.app_sentences.is_empty() {
         let sentences = read_app_sentences(Path::new(&a.app_sentences))?;
-        let model = ModelExtractor::from_classifier(classifier, ont);
+        let model = ModelExtractor::from_classifier(classifier, ont).with_chinese(chinese()?);
         for half in ["dev", "test"] {
             let part: Vec<&_> = sentences.iter().filter(|s| app_half(&s.app) == half).collect();
             disclosures.push(score_disclosures(&model, ont, &part, half)?);
@@ -275,10 +355,10 @@ pub fn eval(a: EvalArgs) -> Result<u8> {
     let text = if a.format == "json" {
         let all = serde_json::json!({ "opp115_heldout": report, "app_sentences": disclosures });
         serde_json::to_string_pretty(&all).map_err(|e| Error::Data(e.to_string()))? + "\n"
-    } else if disclosures.is_empty() {
-        markdown_table(&report)
     } else {
-        format!("{}\n{}", markdown_table(&report), super::disclosure::markdown_table(&disclosures))
+        let labelled = report.as_ref().map(markdown_table).unwrap_or_default();
+        let scored = if disclosures.is_empty() { String::new() } else { super::disclosure::markdown_table(&disclosures) };
+        [labelled, scored].into_iter().filter(|t| !t.is_empty()).collect::<Vec<_>>().join("\n")
     };
     print!("{text}");
     Ok(0)

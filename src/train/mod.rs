@@ -2,6 +2,7 @@
 //! `candor eval`): dataset preparation from the annotated corpora,
 //! fine-tuning, metrics.
 
+pub mod capp130;
 pub mod dataset;
 pub mod disclosure;
 pub mod eval;

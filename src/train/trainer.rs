@@ -177,6 +177,7 @@ pub fn train(cfg: &TrainConfig) -> crate::Result<LabelSpace> {
         thresholds: Vec::new(),
         trainable_layers: cfg.trainable_layers,
         metrics: serde_json::Value::Null,
+        decoding: Default::default(),
     };
     let names = space.names();
     let nl = names.len();

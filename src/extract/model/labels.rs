@@ -75,6 +75,33 @@ pub struct LabelSpace {
     /// Held-out metrics measured when the model was trained.
     #[serde(default)]
     pub metrics: serde_json::Value,
+    /// Decoding bars chosen for this model on its development data, where
+    /// they differ from the defaults of [`crate::extract::model::decode`].
+    #[serde(default, skip_serializing_if = "DecodingBars::is_default")]
+    pub decoding: DecodingBars,
+}
+
+/// The bars decoding applies to a model's probabilities (see
+/// `decode::MIN_PRACTICE_PROBABILITY` and its neighbours for what each does).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct DecodingBars {
+    pub min_practice: f32,
+    pub min_phrase_group: f32,
+    pub min_umbrella: f32,
+}
+
+impl Default for DecodingBars {
+    fn default() -> Self {
+        use crate::extract::model::decode::{MIN_PHRASE_GROUP_PROBABILITY, MIN_PRACTICE_PROBABILITY, MIN_UMBRELLA_PROBABILITY};
+        DecodingBars { min_practice: MIN_PRACTICE_PROBABILITY, min_phrase_group: MIN_PHRASE_GROUP_PROBABILITY, min_umbrella: MIN_UMBRELLA_PROBABILITY }
+    }
+}
+
+impl DecodingBars {
+    /// True for the defaults (then labels.json need not mention them).
+    pub fn is_default(&self) -> bool {
+        *self == DecodingBars::default()
+    }
 }
 
 impl LabelSpace {

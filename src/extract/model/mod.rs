@@ -175,22 +175,55 @@ impl SentenceClassifier {
     }
 }
 
-/// The default extractor: the model plus the ontologies for decoding.
+/// Folder name of the Chinese model, beside the English one in `models/`.
+pub const CHINESE_MODEL_DIR_NAME: &str = "candor-e5-zh";
+
+/// The Chinese model folder: `CANDOR_ZH_MODEL_DIR` when set, else
+/// `candor-e5-zh` beside the English model folder, when it holds weights.
+pub fn locate_chinese_model_dir(english: &Path) -> Option<PathBuf> {
+    if let Ok(dir) = std::env::var("CANDOR_ZH_MODEL_DIR") {
+        return Some(PathBuf::from(dir));
+    }
+    let dir = english.parent()?.join(CHINESE_MODEL_DIR_NAME);
+    dir.join("model.safetensors").is_file().then_some(dir)
+}
+
+/// The default extractor: the models plus the ontologies for decoding.
+/// English sentences go to the English model; Chinese ones to the Chinese
+/// model when there is one (else to the English model too).
 pub struct ModelExtractor {
     classifier: SentenceClassifier,
+    chinese: Option<SentenceClassifier>,
     ontologies: &'static Ontologies,
     sentence_cache: Option<std::sync::Arc<dyn crate::extract::SentenceCache>>,
 }
 
 impl ModelExtractor {
-    /// Load the model from `dir`.
+    /// Load the English model from `dir` and the Chinese one found by
+    /// [`locate_chinese_model_dir`].
     pub fn load(dir: &Path, ontologies: &'static Ontologies) -> crate::Result<Self> {
-        Ok(ModelExtractor { classifier: SentenceClassifier::load(dir)?, ontologies, sentence_cache: None })
+        let chinese = locate_chinese_model_dir(dir).map(|d| SentenceClassifier::load(&d)).transpose()?;
+        Ok(ModelExtractor { classifier: SentenceClassifier::load(dir)?, chinese, ontologies, sentence_cache: None })
     }
 
-    /// Wrap a loaded classifier.
+    /// Wrap a loaded classifier (English; Chinese too unless
+    /// [`ModelExtractor::with_chinese`] gives a Chinese one).
     pub fn from_classifier(classifier: SentenceClassifier, ontologies: &'static Ontologies) -> Self {
-        ModelExtractor { classifier, ontologies, sentence_cache: None }
+        ModelExtractor { classifier, chinese: None, ontologies, sentence_cache: None }
+    }
+
+    /// Read Chinese sentences with `chinese`.
+    pub fn with_chinese(mut self, chinese: Option<SentenceClassifier>) -> Self {
+        self.chinese = chinese;
+        self
+    }
+
+    /// The classifier that reads sentences of `language`.
+    fn classifier_for(&self, language: crate::policy::Language) -> &SentenceClassifier {
+        match (language, &self.chinese) {
+            (crate::policy::Language::Zh, Some(zh)) => zh,
+            _ => &self.classifier,
+        }
     }
 
     /// The classifier inside.
@@ -199,10 +232,10 @@ impl ModelExtractor {
     }
 
     /// The sentence-cache key of a text: model version and text.
-    fn cache_key(&self, text: &str) -> Vec<u8> {
+    fn cache_key(classifier: &SentenceClassifier, text: &str) -> Vec<u8> {
         use sha2::{Digest, Sha256};
         let mut h = Sha256::new();
-        h.update(self.classifier.labels.version.as_bytes());
+        h.update(classifier.labels.version.as_bytes());
         h.update([0u8]);
         h.update(text.as_bytes());
         h.finalize().to_vec()
@@ -210,10 +243,10 @@ impl ModelExtractor {
 
     /// Label probabilities of sentences, through the sentence cache when
     /// one is set. A text that occurs more than once is read once.
-    fn predict_cached(&self, texts: &[&str]) -> crate::Result<Vec<Vec<f32>>> {
+    fn predict_cached(&self, classifier: &SentenceClassifier, texts: &[&str]) -> crate::Result<Vec<Vec<f32>>> {
         let cache = self.sentence_cache.as_deref();
-        let keys: Vec<Vec<u8>> = texts.iter().map(|t| self.cache_key(t)).collect();
-        let width = self.classifier.labels.len();
+        let keys: Vec<Vec<u8>> = texts.iter().map(|t| Self::cache_key(classifier, t)).collect();
+        let width = classifier.labels.len();
         let mut out: Vec<Option<Vec<f32>>> =
             keys.iter().map(|k| cache.and_then(|c| c.get(k)).filter(|p| p.len() == width)).collect();
         // First occurrence of each missing text, and where every copy goes.
@@ -231,7 +264,7 @@ impl ModelExtractor {
         }
         if !missing.is_empty() {
             let miss_texts: Vec<&str> = missing.iter().map(|&i| texts[i]).collect();
-            for (&i, p) in missing.iter().zip(self.classifier.predict(&miss_texts)?) {
+            for (&i, p) in missing.iter().zip(classifier.predict(&miss_texts)?) {
                 if let Some(c) = cache {
                     c.put(&keys[i], &p);
                 }
@@ -250,11 +283,12 @@ impl ModelExtractor {
     /// personal data:") is read together with its lead-in, so "Date of
     /// birth" is read as what the lead-in says is collected.
     fn candidates(doc: &PolicyDocument) -> Vec<(usize, String)> {
+        // (Which model reads each is decided by its sentence's language.)
         let mut out = Vec::new();
         for i in 0..doc.sentences.len() {
             let s = &doc.sentences[i];
             let text = match lead_in_of(doc, i) {
-                Some(j) if doc.sentences[j].text.trim_end().ends_with(':') => format!("{} {}", doc.sentences[j].text, s.text),
+                Some(j) if doc.sentences[j].text.trim_end().ends_with([':', '：']) => format!("{} {}", doc.sentences[j].text, s.text),
                 _ => s.text.clone(),
             };
             if decode::may_state_practice(&text) {
@@ -284,7 +318,7 @@ impl Extractor for ModelExtractor {
         "model"
     }
 
-    /// The model's version, a digest of its decision thresholds (which
+    /// The models' versions, a digest of their decision thresholds and decoding bars (which
     /// `candor tune` may change without retraining), the decoding rules'
     /// revision, the prefilter's rule tables and the ontologies (whose
     /// phrases give the data types and recipients): anything that changes
@@ -292,20 +326,27 @@ impl Extractor for ModelExtractor {
     fn version(&self) -> String {
         use sha2::{Digest, Sha256};
         let mut h = Sha256::new();
-        for t in &self.classifier.labels.thresholds {
-            h.update(t.to_le_bytes());
+        for labels in std::iter::once(&self.classifier.labels).chain(self.chinese.iter().map(|c| &c.labels)) {
+            let bars = labels.decoding;
+            for t in labels.thresholds.iter().chain([bars.min_practice, bars.min_phrase_group, bars.min_umbrella].iter()) {
+                h.update(t.to_le_bytes());
+            }
         }
         let h = h.finalize();
+        let version = match &self.chinese {
+            Some(zh) => format!("{}/{}", self.classifier.labels.version, zh.labels.version),
+            None => self.classifier.labels.version.clone(),
+        };
         format!(
             "model:{}+t{:02x}{:02x}{:02x}{:02x}+d{}+r{}+s{}+o{}",
-            self.classifier.labels.version,
+            version,
             h[0],
             h[1],
             h[2],
             h[3],
             decode::REVISION,
             crate::extract::rules::rules_digest(),
-            crate::ontology::short_digest(&[crate::extract::statement::STATEMENTS_JSON]),
+            crate::ontology::short_digest(&[crate::extract::statement::STATEMENTS_JSON, crate::extract::statement_zh::STATEMENTS_ZH_JSON]),
             self.ontologies.digest()
         )
     }
@@ -318,18 +359,37 @@ impl Extractor for ModelExtractor {
         if self.sentence_cache.is_none() {
             return Ok(());
         }
-        let candidates: Vec<String> = docs.iter().flat_map(|d| Self::candidates(d).into_iter().map(|(_, t)| t)).collect();
-        let texts: Vec<&str> = candidates.iter().map(String::as_str).collect();
-        self.predict_cached(&texts).map(|_| ())
+        let mut by_model: Vec<(crate::policy::Language, String)> = Vec::new();
+        for d in docs {
+            by_model.extend(Self::candidates(d).into_iter().map(|(i, t)| (d.sentences[i].language, t)));
+        }
+        for language in [crate::policy::Language::En, crate::policy::Language::Zh] {
+            let texts: Vec<&str> = by_model.iter().filter(|(l, _)| *l == language).map(|(_, t)| t.as_str()).collect();
+            if !texts.is_empty() {
+                self.predict_cached(self.classifier_for(language), &texts)?;
+            }
+        }
+        Ok(())
     }
 
     fn extract(&self, doc: &PolicyDocument) -> crate::Result<Vec<Practice>> {
         let candidates = Self::candidates(doc);
-        let texts: Vec<&str> = candidates.iter().map(|(_, t)| t.as_str()).collect();
-        let probs = self.predict_cached(&texts)?;
+        // Each language's sentences go to its model in one batch.
+        let mut probs: Vec<Vec<f32>> = vec![Vec::new(); candidates.len()];
+        for language in [crate::policy::Language::En, crate::policy::Language::Zh] {
+            let picked: Vec<usize> = (0..candidates.len()).filter(|&k| doc.sentences[candidates[k].0].language == language).collect();
+            if picked.is_empty() {
+                continue;
+            }
+            let texts: Vec<&str> = picked.iter().map(|&k| candidates[k].1.as_str()).collect();
+            for (&k, p) in picked.iter().zip(self.predict_cached(self.classifier_for(language), &texts)?) {
+                probs[k] = p;
+            }
+        }
         let mut practices = Vec::new();
         for ((i, _), p) in candidates.iter().zip(&probs) {
             let i = *i;
+            let labels = &self.classifier_for(doc.sentences[i].language).labels;
             let lead_in = lead_in_of(doc, i).map(|j| (&doc.sentences[j], j.checked_sub(1).map(|k| &doc.sentences[k])));
             let following = &doc.sentences[(i + 1).min(doc.sentences.len())..(i + 6).min(doc.sentences.len())];
             let context = decode::SentenceContext {
@@ -339,7 +399,7 @@ impl Extractor for ModelExtractor {
                 following,
                 before: &doc.sentences[i.saturating_sub(12)..i],
             };
-            practices.extend(decode::practices(&doc.sentences[i], &context, p, &self.classifier.labels, self.ontologies));
+            practices.extend(decode::practices(&doc.sentences[i], &context, p, labels, self.ontologies));
         }
         Ok(practices)
     }
