@@ -177,7 +177,7 @@ pub(crate) fn now_secs() -> u64 {
 }
 
 /// The finding kinds that make `catalog run` exit 1 (those `check` fails on by default).
-pub const DEFAULT_FAIL_ON: [FindingKind; 2] = [FindingKind::OmittedFlow, FindingKind::IncorrectFlow];
+pub const DEFAULT_FAIL_ON: [FindingKind; 3] = [FindingKind::OmittedFlow, FindingKind::IncorrectFlow, FindingKind::TransferContradicted];
 
 /// A policy read and extracted once, shared by every app that uses it.
 pub struct PolicyContext {
@@ -225,7 +225,11 @@ pub fn check_app_report(app: &AppEntry, ont: &'static Ontologies, extractor: &dy
         mentioned_organizations: ctx.mentioned_organizations.clone(),
         personal_info_defined: ctx.personal_info_defined,
     };
-    let comparison = compare(&declared, &observed, ont);
+    let mut comparison = compare(&declared, &observed, ont);
+    // Cross-border: the home region is the one the policy states.
+    let regions = crate::extract::region::region_statements(&ctx.doc)?;
+    let (cross_border, transfers) = crate::compare::cross_border::judge(&regions, &observed, None)?;
+    comparison.add_findings(transfers);
     let contacted_hosts = {
         let mut hosts: Vec<&str> = observed.contacts.iter().map(|c| c.destination.host.as_str()).collect();
         hosts.sort_unstable();
@@ -247,7 +251,8 @@ pub fn check_app_report(app: &AppEntry, ont: &'static Ontologies, extractor: &dy
         contacted_hosts,
         comparison,
     )
-    .with_sdks(observed.sdks))
+    .with_sdks(observed.sdks)
+    .with_cross_border(cross_border))
 }
 
 /// What to observe of an app: manifests (`.plist`/`.xcprivacy` files given as
@@ -268,6 +273,7 @@ pub fn observe_inputs(app: &AppEntry) -> ObserveInputs {
         ipas: app.ipa.iter().cloned().collect(),
         plists,
         pcaps,
+        geo_table: None,
     }
 }
 
