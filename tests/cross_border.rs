@@ -204,3 +204,108 @@ fn observe_shows_each_flows_server_and_country() {
     let text = stdout(&out);
     assert!(text.contains("8.8.8.8 in US") && text.contains("88.198.1.1 in DE"), "{text}");
 }
+
+/// An IPv4 packet (no checksums: the reader does not check them).
+fn ipv4(proto: u8, src: [u8; 4], dst: [u8; 4], payload: &[u8]) -> Vec<u8> {
+    let mut p = vec![0x45, 0, 0, 0, 0, 0, 0, 0, 64, proto, 0, 0];
+    p[2..4].copy_from_slice(&((20 + payload.len()) as u16).to_be_bytes());
+    p.extend_from_slice(&src);
+    p.extend_from_slice(&dst);
+    p.extend_from_slice(payload);
+    p
+}
+
+fn udp(sport: u16, dport: u16, payload: &[u8]) -> Vec<u8> {
+    let mut u = Vec::new();
+    u.extend_from_slice(&sport.to_be_bytes());
+    u.extend_from_slice(&dport.to_be_bytes());
+    u.extend_from_slice(&((8 + payload.len()) as u16).to_be_bytes());
+    u.extend_from_slice(&[0, 0]);
+    u.extend_from_slice(payload);
+    u
+}
+
+fn dns_name(name: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    for label in name.split('.') {
+        out.push(label.len() as u8);
+        out.extend_from_slice(label.as_bytes());
+    }
+    out.push(0);
+    out
+}
+
+/// A DNS query for `name`, or its response with one A record.
+fn dns(name: &str, answer: Option<[u8; 4]>) -> Vec<u8> {
+    let flags: u16 = if answer.is_some() { 0x8180 } else { 0x0100 };
+    let mut m = vec![0x12, 0x34];
+    m.extend_from_slice(&flags.to_be_bytes());
+    m.extend_from_slice(&[0, 1, 0, u8::from(answer.is_some()), 0, 0, 0, 0]);
+    m.extend_from_slice(&dns_name(name));
+    m.extend_from_slice(&[0, 1, 0, 1]);
+    if let Some(a) = answer {
+        // Name: a pointer to the question; type A, class IN, TTL 60, 4 bytes.
+        m.extend_from_slice(&[0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4]);
+        m.extend_from_slice(&a);
+    }
+    m
+}
+
+/// A TCP segment carrying a TLS ClientHello naming `sni`.
+fn tls_hello(dport: u16, sni: &str) -> Vec<u8> {
+    let name = sni.as_bytes();
+    let mut ext = vec![0, 0];
+    ext.extend_from_slice(&((name.len() + 5) as u16).to_be_bytes());
+    ext.extend_from_slice(&((name.len() + 3) as u16).to_be_bytes());
+    ext.push(0);
+    ext.extend_from_slice(&(name.len() as u16).to_be_bytes());
+    ext.extend_from_slice(name);
+    let mut hello = vec![3, 3];
+    hello.extend_from_slice(&[7u8; 32]);
+    hello.extend_from_slice(&[0, 0, 2, 0x13, 0x01, 1, 0]);
+    hello.extend_from_slice(&(ext.len() as u16).to_be_bytes());
+    hello.extend_from_slice(&ext);
+    let mut hs = vec![1, 0];
+    hs.extend_from_slice(&(hello.len() as u16).to_be_bytes());
+    hs.extend_from_slice(&hello);
+    let mut rec = vec![0x16, 3, 1];
+    rec.extend_from_slice(&(hs.len() as u16).to_be_bytes());
+    rec.extend_from_slice(&hs);
+    let mut tcp = vec![0xc3, 0x50];
+    tcp.extend_from_slice(&dport.to_be_bytes());
+    tcp.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x18, 0xff, 0xff, 0, 0, 0, 0]);
+    tcp.extend_from_slice(&rec);
+    tcp
+}
+
+/// A classic little-endian pcap of raw IPv4 packets.
+fn pcap(packets: &[Vec<u8>]) -> Vec<u8> {
+    let mut f = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 101, 0, 0, 0];
+    for p in packets {
+        f.extend_from_slice(&[0u8; 8]);
+        f.extend_from_slice(&(p.len() as u32).to_le_bytes());
+        f.extend_from_slice(&(p.len() as u32).to_le_bytes());
+        f.extend_from_slice(p);
+    }
+    f
+}
+
+#[test]
+fn packet_captures_give_hosts_the_country_of_their_tls_server_or_dns_answer() {
+    let (me, resolver) = ([10, 0, 0, 2], [10, 0, 0, 1]);
+    let file = pcap(&[
+        ipv4(17, me, resolver, &udp(5353, 53, &dns("api.cn-reader.example", None))),
+        ipv4(17, resolver, me, &udp(53, 5353, &dns("api.cn-reader.example", Some([114, 114, 114, 114])))),
+        ipv4(6, me, [8, 8, 8, 8], &tls_hello(443, "log.us-sdk.example")),
+    ]);
+    let tmp = tempfile::tempdir().unwrap();
+    let path = write(tmp.path(), "c.pcap", &file);
+    let out = candor(&["observe", path.to_str().unwrap(), "--format", "json"]);
+    let v: Value = serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+    let contacts = v["contacts"].as_array().unwrap();
+    let find = |host: &str| contacts.iter().find(|c| c["destination"]["host"] == host).unwrap_or_else(|| panic!("no {host}: {contacts:#?}"));
+    assert_eq!(find("api.cn-reader.example")["destination"]["ip"], "114.114.114.114");
+    assert_eq!(find("api.cn-reader.example")["destination"]["country"], "CN");
+    assert_eq!(find("log.us-sdk.example")["destination"]["ip"], "8.8.8.8");
+    assert_eq!(find("log.us-sdk.example")["destination"]["country"], "US");
+}
