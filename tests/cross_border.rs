@@ -309,3 +309,25 @@ fn packet_captures_give_hosts_the_country_of_their_tls_server_or_dns_answer() {
     assert_eq!(find("log.us-sdk.example")["destination"]["ip"], "8.8.8.8");
     assert_eq!(find("log.us-sdk.example")["destination"]["country"], "US");
 }
+
+#[test]
+fn catalog_counts_cross_border_flows_per_country_and_app() {
+    let tmp = tempfile::tempdir().unwrap();
+    let abs = |name: &str| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(DIR).join(name).display().to_string();
+    let line = |id: &str, policy: &str, har: &str| serde_json::json!({"app_id": id, "policy": abs(policy), "traffic": abs(har)}).to_string();
+    let catalog = [line("eu", "eu-only.md", "eu-app.har"), line("cn", "cn-keeps.md", "cn-app.har"), line("cn-open", "cn-discloses.md", "cn-app.har")].join("\n");
+    let list = write(tmp.path(), "apps.jsonl", catalog.as_bytes());
+    let store = tmp.path().join("store");
+    let out = candor(&["catalog", "run", list.to_str().unwrap(), "--store", store.to_str().unwrap(), "--extractor", "rules", "--jobs", "1", "--progress", "quiet", "--fail-on", "cross-border"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let out = candor(&["catalog", "report", "--store", store.to_str().unwrap(), "--format", "json"]);
+    let v: Value = serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+    let us = v["summary"]["cross_border"].as_array().unwrap().iter().find(|r| r["name"] == "US").expect("US counted");
+    assert_eq!(us["apps"], 2, "{us}");
+    assert_eq!(us["findings"], 2, "one flow abroad in each of two apps: {us}");
+    let app = |id: &str| v["apps"].as_array().unwrap().iter().find(|a| a["app_id"] == id).unwrap().clone();
+    assert_eq!(app("eu")["flows_abroad"]["US"], 1);
+    assert!(app("cn-open")["flows_abroad"].is_null(), "no home region stated: nothing is abroad");
+    let md = stdout(&candor(&["catalog", "report", "--store", store.to_str().unwrap(), "--format", "md"]));
+    assert!(md.contains("## Cross-border flows by country") && md.contains("| US | 2 | 2 |"), "{md}");
+}

@@ -98,6 +98,9 @@ pub struct AppResult {
     pub verdict_counts: BTreeMap<Verdict, usize>,
     #[serde(default)]
     pub findings: Vec<Finding>,
+    /// Data flows that left the policy's home region, per destination country.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub flows_abroad: BTreeMap<String, usize>,
     /// Things worth knowing that are not findings (an input this version ignores).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
@@ -125,6 +128,7 @@ impl AppResult {
             contacted_hosts: 0,
             verdict_counts: BTreeMap::new(),
             findings: Vec::new(),
+            flows_abroad: BTreeMap::new(),
             notes: Vec::new(),
             finished_at: now_secs(),
             elapsed_ms: 0,
@@ -147,6 +151,7 @@ impl AppResult {
             contacted_hosts: report.summary.contacted_hosts,
             verdict_counts: report.summary.verdicts.clone(),
             findings: report.findings.clone(),
+            flows_abroad: report.cross_border.as_ref().map(|c| c.abroad_by_country()).unwrap_or_default(),
             notes: Vec::new(),
             finished_at: now_secs(),
             elapsed_ms: 0,
