@@ -84,6 +84,13 @@ pub struct RegionCues {
     pub names: Vec<RegionName>,
     pub outside_before: Vec<String>,
     pub outside_after: Vec<String>,
+    /// Between two region names of one list ("EU/EEA", "EU or EEA"): the
+    /// second is outside when the first is.
+    pub joiners: Vec<String>,
+    /// Before or after a region name, these make it about people or laws,
+    /// not a place data goes ("residents of the EEA", "U.S. state laws").
+    pub people_before: Vec<String>,
+    pub people_after: Vec<String>,
     pub abroad: Vec<String>,
     pub storage: Vec<String>,
     pub transfer: Vec<String>,
@@ -195,6 +202,12 @@ fn mentions(text: &str, lower: &str, cues: &RegionCues) -> Vec<Mention> {
             }
             taken.push((start, end));
             let before = lower[..start].trim_end();
+            let before_the = before.strip_suffix(" the").unwrap_or(before).trim_end();
+            if cues.people_before.iter().any(|p| before.ends_with(p.as_str()) || before_the.ends_with(p.as_str()))
+                || cues.people_after.iter().any(|p| lower[end..].starts_with(p.as_str()))
+            {
+                continue;
+            }
             let outside = n.outside
                 || cues.outside_before.iter().any(|o| before.ends_with(o.as_str()))
                 || cues.outside_after.iter().any(|o| lower[end..].starts_with(o.as_str()));
@@ -202,7 +215,32 @@ fn mentions(text: &str, lower: &str, cues: &RegionCues) -> Vec<Mention> {
         }
     }
     out.sort_by_key(|m| m.start);
+    // "outside the EU/EEA": a name listed right after an outside one is outside too.
+    for i in 1..out.len() {
+        let (prev_end, prev_outside) = (out[i - 1].start + region_len(text, &out[i - 1], cues), out[i - 1].outside);
+        if prev_outside && prev_end <= out[i].start {
+            let between = &lower[prev_end..out[i].start];
+            let between = between.strip_suffix("the ").unwrap_or(between);
+            if cues.joiners.iter().any(|j| between == j.as_str()) {
+                out[i].outside = true;
+                out[i].domestic = false;
+            }
+        }
+    }
     out
+}
+
+/// The byte length of the name a mention matched (the longest name of its
+/// region that occurs at its start).
+fn region_len(text: &str, m: &Mention, cues: &RegionCues) -> usize {
+    let lower = text[m.start..].to_ascii_lowercase();
+    cues.names
+        .iter()
+        .filter(|n| n.region == m.region)
+        .filter(|n| if n.case_sensitive { text[m.start..].starts_with(n.phrase.as_str()) } else { lower.starts_with(&n.phrase.to_ascii_lowercase()) })
+        .map(|n| n.phrase.len())
+        .max()
+        .unwrap_or(0)
 }
 
 /// Whether a negation stands close before `at` (the verb it would deny):
@@ -320,6 +358,8 @@ mod tests {
         );
         assert!(read("Tell us about yourself, we love to hear from you.").is_empty());
         assert!(read("If you are a resident of the EEA you have the right to object.").is_empty());
+        assert!(read("Additional U.S. state disclosures: how we disclose that information.").is_empty());
+        assert_eq!(read("Where a data transfer outside the EU/EEA is not covered by an adequacy decision, we rely on safeguards."), vec!["transferred_to abroad", "safeguard adequacy"]);
     }
 
     #[test]

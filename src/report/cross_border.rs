@@ -96,7 +96,8 @@ pub fn html_section(report: &AppReport) -> String {
     if cb.hosts.is_empty() && cb.statements.is_empty() {
         return String::new();
     }
-    let mut s = String::from("<section id=\"cross-border\"><h2>Cross-border transfers <small class=\"muted\">where each request went, and what the policy says about it</small></h2>");
+    // Long host names, addresses and sentences wrap instead of widening the page.
+    let mut s = String::from("<style>#cross-border td{overflow-wrap:anywhere;word-break:break-word}</style><section id=\"cross-border\"><h2>Cross-border transfers <small class=\"muted\">where each request went, and what the policy says about it</small></h2>");
     let _ = write!(s, "<p>Home region: {}.</p>", esc(&home_words(cb)));
     if !cb.statements.is_empty() {
         s.push_str("<table id=\"region-statements\"><thead><tr><th>policy statement (rule-based)</th><th>evidence</th></tr></thead><tbody>");
