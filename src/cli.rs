@@ -152,9 +152,18 @@ struct CheckArgs {
     #[arg(long, default_value_t = 0.0)]
     min_confidence: f32,
     /// Finding kinds that make the exit code 1 (comma-separated): omitted,
-    /// incorrect, ambiguous, vague, undisclosed-permission, undisclosed-recipient, all, none.
-    #[arg(long, default_value = "omitted,incorrect")]
+    /// incorrect, ambiguous, vague, undisclosed-permission, undisclosed-recipient,
+    /// cross-border, undisclosed-transfer, all, none.
+    #[arg(long, default_value = "omitted,incorrect,cross-border")]
     fail_on: String,
+    /// The app maker's home region when the policy states none: EU, EEA, CN,
+    /// US or a two-letter country code. Flows to servers registered outside it
+    /// are transfers abroad.
+    #[arg(long)]
+    home_region: Option<String>,
+    /// An IP-to-country table (built by build_geo) to use instead of the shipped one.
+    #[arg(long)]
+    geo_table: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "auto")]
     color: ColorChoice,
     /// Terminal output: every finding with all its evidence, instead of
@@ -189,6 +198,9 @@ struct ObserveArgs {
     first_party_domain: Vec<String>,
     #[arg(long, value_enum, default_value = "json")]
     format: ListFormat,
+    /// An IP-to-country table (built by build_geo) to use instead of the shipped one.
+    #[arg(long)]
+    geo_table: Option<PathBuf>,
 }
 
 /// Parse the command line and run; returns the exit code.
@@ -266,12 +278,21 @@ pub(crate) fn parse_fail_on(s: &str) -> Result<Vec<FindingKind>> {
             "all" => out.extend(FindingKind::ALL),
             _ => out.push(FindingKind::parse(part).ok_or_else(|| {
                 Error::Usage(format!(
-                    "--fail-on: unknown finding kind {part:?} (use omitted, incorrect, ambiguous, vague, undisclosed-permission, undisclosed-recipient, all or none)"
+                    "--fail-on: unknown finding kind {part:?} (use omitted, incorrect, ambiguous, vague, undisclosed-permission, undisclosed-recipient, cross-border, undisclosed-transfer, all or none)"
                 ))
             })?),
         }
     }
     Ok(out)
+}
+
+/// Parse `--home-region` (EU, EEA, CN, US, a country code).
+fn parse_home_region(s: Option<&str>) -> Result<Option<String>> {
+    let Some(s) = s else { return Ok(None) };
+    let cues = crate::extract::region::RegionCues::shipped()?;
+    cues.parse_region(s)
+        .map(Some)
+        .ok_or_else(|| Error::Usage(format!("--home-region: {s:?} is not a region (use EU, EEA, CN, US or a two-letter country code)")))
 }
 
 /// The files of an app folder: policy, manifests, traffic, device profile.
@@ -327,6 +348,7 @@ pub fn find_app_files(dir: &Path) -> Result<AppFiles> {
 
 fn check(a: CheckArgs) -> Result<u8> {
     let fail_on = parse_fail_on(&a.fail_on)?;
+    let home_flag = parse_home_region(a.home_region.as_deref())?;
     let mut files = match &a.dir {
         Some(dir) => find_app_files(dir)?,
         None => AppFiles::default(),
@@ -365,6 +387,7 @@ fn check(a: CheckArgs) -> Result<u8> {
             ipas: files.ipas.clone(),
             plists: files.plists.clone(),
             pcaps: files.pcaps.clone(),
+            geo_table: a.geo_table.clone(),
         },
         ont,
     )?;
@@ -384,7 +407,10 @@ fn check(a: CheckArgs) -> Result<u8> {
         mentioned_organizations: mentioned_organizations(&doc, ont),
         personal_info_defined: crate::extract::defines_personal_info(&doc, ont),
     };
-    let comparison = compare(&declared, &observed, ont);
+    let mut comparison = compare(&declared, &observed, ont);
+    let regions = crate::extract::region::region_statements(&doc)?;
+    let (cross_border, transfers) = crate::compare::cross_border::judge(&regions, &observed, home_flag.as_deref())?;
+    comparison.add_findings(transfers);
     let contacted_hosts = {
         let mut hosts: Vec<&str> = observed.contacts.iter().map(|c| c.destination.host.as_str()).collect();
         hosts.sort();
@@ -406,7 +432,8 @@ fn check(a: CheckArgs) -> Result<u8> {
         contacted_hosts,
         comparison,
     )
-    .with_sdks(observed.sdks.clone());
+    .with_sdks(observed.sdks.clone())
+    .with_cross_border(cross_border);
     let color = match a.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -435,11 +462,13 @@ fn extract(a: ExtractArgs) -> Result<u8> {
         extractor.use_sentence_cache(c.sentence_cache());
     }
     let (practices, _) = extract_cached(cache.as_ref(), extractor.as_ref(), &doc)?;
+    let regions = crate::extract::region::region_statements(&doc)?;
     let text = match a.format {
         ListFormat::Json => serde_json::to_string_pretty(&serde_json::json!({
             "policy": a.policy.display().to_string(),
             "extractor": extractor.version(),
             "practices": practices,
+            "region_statements": regions,
         }))
         .map_err(|e| Error::Data(e.to_string()))?
             + "\n",
@@ -459,6 +488,16 @@ fn extract(a: ExtractArgs) -> Result<u8> {
                     p.evidence.start,
                     p.evidence.end,
                     p.evidence.text
+                ));
+            }
+            for r in &regions {
+                out.push_str(&format!(
+                    "{}[region, rule-based] {} @{}..{}: {}\n",
+                    if r.language == crate::policy::Language::En { "" } else { "[zh] " },
+                    r.describe(),
+                    r.evidence.start,
+                    r.evidence.end,
+                    r.evidence.text
                 ));
             }
             out.push_str(&format!("{} practices from {} sentences\n", practices.len(), doc.sentences.len()));
@@ -501,7 +540,7 @@ fn explain(doc: &crate::policy::PolicyDocument, model: Option<&Path>) -> Result<
 fn observe_cmd(a: ObserveArgs) -> Result<u8> {
     let ont = crate::ontology::shipped()?;
     let mut inputs =
-        ObserveInputs { device: a.device, first_party_domains: a.first_party_domain, ..ObserveInputs::default() };
+        ObserveInputs { device: a.device, first_party_domains: a.first_party_domain, geo_table: a.geo_table, ..ObserveInputs::default() };
     for f in a.files {
         let ext = f.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
         match ext.as_str() {
@@ -529,7 +568,12 @@ fn observe_cmd(a: ObserveArgs) -> Result<u8> {
                 out.push_str(&format!("permission {}{} -> {}\n", p.name, if p.dangerous { " (dangerous)" } else { "" }, p.data_types.join(", ")));
             }
             for f in &observed.flows {
-                out.push_str(&format!("flow {} -> {} [{}]\n", f.data_type, crate::compare::recipient_name(&f.destination), f.confidence));
+                let place = match (&f.destination.ip, &f.destination.country) {
+                    (Some(ip), Some(c)) => format!(" {ip} in {c}"),
+                    (Some(ip), None) => format!(" {ip}, country unknown"),
+                    _ => String::new(),
+                };
+                out.push_str(&format!("flow {} -> {}{place} [{}]\n", f.data_type, crate::compare::recipient_name(&f.destination), f.confidence));
             }
             for app in observed.apps.iter().filter(|a| !a.dex_files.is_empty()) {
                 out.push_str(&format!("code {}: {} DEX files, {} classes scanned for tracker SDKs\n", app.file, app.dex_files.len(), app.classes));

@@ -98,6 +98,9 @@ pub struct AppResult {
     pub verdict_counts: BTreeMap<Verdict, usize>,
     #[serde(default)]
     pub findings: Vec<Finding>,
+    /// Data flows that left the policy's home region, per destination country.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub flows_abroad: BTreeMap<String, usize>,
     /// Things worth knowing that are not findings (an input this version ignores).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
@@ -125,6 +128,7 @@ impl AppResult {
             contacted_hosts: 0,
             verdict_counts: BTreeMap::new(),
             findings: Vec::new(),
+            flows_abroad: BTreeMap::new(),
             notes: Vec::new(),
             finished_at: now_secs(),
             elapsed_ms: 0,
@@ -147,6 +151,7 @@ impl AppResult {
             contacted_hosts: report.summary.contacted_hosts,
             verdict_counts: report.summary.verdicts.clone(),
             findings: report.findings.clone(),
+            flows_abroad: report.cross_border.as_ref().map(|c| c.abroad_by_country()).unwrap_or_default(),
             notes: Vec::new(),
             finished_at: now_secs(),
             elapsed_ms: 0,
@@ -177,7 +182,7 @@ pub(crate) fn now_secs() -> u64 {
 }
 
 /// The finding kinds that make `catalog run` exit 1 (those `check` fails on by default).
-pub const DEFAULT_FAIL_ON: [FindingKind; 2] = [FindingKind::OmittedFlow, FindingKind::IncorrectFlow];
+pub const DEFAULT_FAIL_ON: [FindingKind; 3] = [FindingKind::OmittedFlow, FindingKind::IncorrectFlow, FindingKind::TransferContradicted];
 
 /// A policy read and extracted once, shared by every app that uses it.
 pub struct PolicyContext {
@@ -225,7 +230,11 @@ pub fn check_app_report(app: &AppEntry, ont: &'static Ontologies, extractor: &dy
         mentioned_organizations: ctx.mentioned_organizations.clone(),
         personal_info_defined: ctx.personal_info_defined,
     };
-    let comparison = compare(&declared, &observed, ont);
+    let mut comparison = compare(&declared, &observed, ont);
+    // Cross-border: the home region is the one the policy states.
+    let regions = crate::extract::region::region_statements(&ctx.doc)?;
+    let (cross_border, transfers) = crate::compare::cross_border::judge(&regions, &observed, None)?;
+    comparison.add_findings(transfers);
     let contacted_hosts = {
         let mut hosts: Vec<&str> = observed.contacts.iter().map(|c| c.destination.host.as_str()).collect();
         hosts.sort_unstable();
@@ -247,7 +256,8 @@ pub fn check_app_report(app: &AppEntry, ont: &'static Ontologies, extractor: &dy
         contacted_hosts,
         comparison,
     )
-    .with_sdks(observed.sdks))
+    .with_sdks(observed.sdks)
+    .with_cross_border(cross_border))
 }
 
 /// What to observe of an app: manifests (`.plist`/`.xcprivacy` files given as
@@ -268,6 +278,7 @@ pub fn observe_inputs(app: &AppEntry) -> ObserveInputs {
         ipas: app.ipa.iter().cloned().collect(),
         plists,
         pcaps,
+        geo_table: None,
     }
 }
 

@@ -50,6 +50,10 @@ pub struct CatalogSummary {
     pub undisclosed_recipients: Vec<Ranked>,
     /// Apps with findings, most severe first (errors, then warnings, then notes).
     pub ranking: Vec<RankedApp>,
+    /// Data flows that left their policy's home region, per destination
+    /// country (`name`): apps with such flows and the flows (`findings`).
+    #[serde(default)]
+    pub cross_border: Vec<Ranked>,
 }
 
 /// Every app of the merged stores and the summary.
@@ -109,6 +113,7 @@ fn summarize(apps: &[AppResult]) -> CatalogSummary {
     // name -> (apps, findings)
     let mut types: BTreeMap<String, (BTreeSet<&str>, usize)> = BTreeMap::new();
     let mut recipients: BTreeMap<String, (BTreeSet<&str>, usize)> = BTreeMap::new();
+    let mut countries: BTreeMap<String, (BTreeSet<&str>, usize)> = BTreeMap::new();
     for app in apps {
         match app.status {
             AppStatus::Done => s.done += 1,
@@ -119,6 +124,11 @@ fn summarize(apps: &[AppResult]) -> CatalogSummary {
         }
         if !app.findings.is_empty() {
             s.apps_with_findings += 1;
+        }
+        for (country, n) in &app.flows_abroad {
+            let e = countries.entry(country.clone()).or_default();
+            e.0.insert(&app.app_id);
+            e.1 += n;
         }
         for (v, n) in &app.verdict_counts {
             *s.verdicts.entry(*v).or_default() += n;
@@ -159,6 +169,7 @@ fn summarize(apps: &[AppResult]) -> CatalogSummary {
     };
     s.undisclosed_data_types = rank(types);
     s.undisclosed_recipients = rank(recipients);
+    s.cross_border = rank(countries);
     s.ranking.sort_by(|a, b| {
         (b.errors, b.warnings, b.notes).cmp(&(a.errors, a.warnings, a.notes)).then(a.app_id.cmp(&b.app_id))
     });
@@ -235,6 +246,17 @@ pub fn render_markdown(report: &CatalogReport) -> String {
         out.push_str(&format!("\n## {title}\n\n| name | apps | findings |\n|---|---:|---:|\n"));
         for r in rows {
             out.push_str(&format!("| {} | {} | {} |\n", md_cell(&r.name), r.apps, r.findings));
+        }
+    }
+    if !report.summary.cross_border.is_empty() {
+        out.push_str("\n## Cross-border flows by country\n\nData flows to servers registered outside the home region their policy states (registered country, not proof of where data is stored).\n\n| country | apps | flows |\n|---|---:|---:|\n");
+        for r in &report.summary.cross_border {
+            out.push_str(&format!("| {} | {} | {} |\n", md_cell(&r.name), r.apps, r.findings));
+        }
+        out.push_str("\n| app | flows abroad by country |\n|---|---|\n");
+        for a in report.apps.iter().filter(|a| !a.flows_abroad.is_empty()) {
+            let list: Vec<String> = a.flows_abroad.iter().map(|(c, n)| format!("{c} {n}")).collect();
+            out.push_str(&format!("| {} | {} |\n", md_cell(&a.app_id), list.join(", ")));
         }
     }
     out.push_str("\n## Apps by severity\n\n| app | errors | warnings | notes | top finding |\n|---|---:|---:|---:|---|\n");

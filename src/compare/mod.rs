@@ -13,6 +13,8 @@ use crate::ontology::Ontologies;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
+pub mod cross_border;
+
 /// How well the policy discloses one flow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -75,17 +77,23 @@ pub enum FindingKind {
     VagueFlow,
     UndisclosedPermission,
     UndisclosedRecipient,
+    /// Data sent to a country outside the region the policy says it stays in.
+    TransferContradicted,
+    /// Data sent abroad; the policy never speaks of transfers abroad.
+    UndisclosedTransfer,
 }
 
 impl FindingKind {
     /// All kinds, by code.
-    pub const ALL: [FindingKind; 6] = [
+    pub const ALL: [FindingKind; 8] = [
         FindingKind::OmittedFlow,
         FindingKind::IncorrectFlow,
         FindingKind::AmbiguousFlow,
         FindingKind::VagueFlow,
         FindingKind::UndisclosedPermission,
         FindingKind::UndisclosedRecipient,
+        FindingKind::TransferContradicted,
+        FindingKind::UndisclosedTransfer,
     ];
 
     /// The stable code (`CND001` ...).
@@ -97,6 +105,8 @@ impl FindingKind {
             FindingKind::VagueFlow => "CND004",
             FindingKind::UndisclosedPermission => "CND010",
             FindingKind::UndisclosedRecipient => "CND011",
+            FindingKind::TransferContradicted => "CND020",
+            FindingKind::UndisclosedTransfer => "CND021",
         }
     }
 
@@ -109,16 +119,19 @@ impl FindingKind {
             FindingKind::VagueFlow => "vague",
             FindingKind::UndisclosedPermission => "undisclosed-permission",
             FindingKind::UndisclosedRecipient => "undisclosed-recipient",
+            FindingKind::TransferContradicted => "cross-border",
+            FindingKind::UndisclosedTransfer => "undisclosed-transfer",
         }
     }
 
     /// Default severity.
     pub fn severity(self) -> Severity {
         match self {
-            FindingKind::OmittedFlow | FindingKind::IncorrectFlow => Severity::Error,
-            FindingKind::AmbiguousFlow | FindingKind::UndisclosedPermission | FindingKind::UndisclosedRecipient => {
-                Severity::Warning
-            }
+            FindingKind::OmittedFlow | FindingKind::IncorrectFlow | FindingKind::TransferContradicted => Severity::Error,
+            FindingKind::AmbiguousFlow
+            | FindingKind::UndisclosedPermission
+            | FindingKind::UndisclosedRecipient
+            | FindingKind::UndisclosedTransfer => Severity::Warning,
             FindingKind::VagueFlow => Severity::Note,
         }
     }
@@ -181,6 +194,13 @@ impl Comparison {
             *counts.entry(f.verdict).or_default() += 1;
         }
         counts
+    }
+
+    /// Add findings of a later check (cross-border) and keep the order
+    /// [`compare`] gives: severity, then code, then message.
+    pub fn add_findings(&mut self, findings: Vec<Finding>) {
+        self.findings.extend(findings);
+        self.findings.sort_by(|a, b| a.severity.cmp(&b.severity).then(a.code.cmp(&b.code)).then(a.message.cmp(&b.message)));
     }
 }
 
@@ -468,7 +488,7 @@ fn policy_label(p: &Practice, note: &str) -> Label {
 }
 
 /// Most evidence labels of one kind a finding carries.
-const MAX_LABELS: usize = 5;
+pub(crate) const MAX_LABELS: usize = 5;
 
 /// Compare what the policy declares with what the app was seen to do.
 pub fn compare(declared: &Declared, observed: &Observation, ont: &Ontologies) -> Comparison {

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 pub mod model;
+pub mod region;
 pub mod rules;
 pub mod statement;
 pub mod statement_zh;

@@ -164,6 +164,9 @@ pub fn resolve_destination(host: &str, entities: &EntityOntology, first_party: &
         organization_name: org.map(|o| o.name.clone()),
         categories: org.map(|o| o.categories.clone()).unwrap_or_default(),
         domain,
+        // A host that is an address is its own server address.
+        ip: ip.then(|| host.clone()),
+        country: None,
         host,
     }
 }

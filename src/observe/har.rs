@@ -222,6 +222,9 @@ impl<'de> serde::de::Visitor<'de> for EntriesSeed<'_, '_> {
 #[derive(Deserialize)]
 struct HarEntry {
     request: Option<HarRequest>,
+    /// The server's address as the capture recorded it (HAR 1.2 `serverIPAddress`).
+    #[serde(default, rename = "serverIPAddress")]
+    server_ip_address: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -354,10 +357,14 @@ pub fn parse_har(
             .filter(|(n, _)| !n.is_empty())
             .collect();
         let host = effective_host(url_host, &headers);
-        let destination = destinations
+        let mut destination = destinations
             .entry(host.clone())
             .or_insert_with(|| resolve_destination(&host, &ont.entities, first_party))
             .clone();
+        // The address this request reached (its country is looked up later).
+        if let Some(ip) = super::geo::parse_ip(&scalar(&entry.server_ip_address)) {
+            destination.ip = Some(ip.to_string());
+        }
         let method = req.method.clone().filter(|m| !m.is_empty()).unwrap_or_else(|| "GET".to_string());
         let url_text = url.as_str().to_string();
 

@@ -13,6 +13,7 @@ pub mod axml;
 pub mod destination;
 pub mod device;
 pub mod dex;
+pub mod geo;
 pub mod har;
 pub mod implicit;
 pub mod ios;
@@ -50,6 +51,13 @@ pub struct Destination {
     pub categories: Vec<String>,
     /// True when the host belongs to the app maker itself.
     pub first_party: bool,
+    /// The server address the capture recorded for this request or host
+    /// (HAR `serverIPAddress`, a packet's destination, a DNS answer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
+    /// The country `ip` is registered to ([`geo`]); `None` when unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
 }
 
 /// How an observed flow was found.
@@ -234,6 +242,9 @@ pub struct Observation {
     /// Capture entries skipped or read only in part, with the file and why.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub skipped: Vec<String>,
+    /// The IP-to-country table the destinations' countries come from (its label: source and date).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub geo_table: Option<String>,
 }
 
 /// The files to observe one app from.
@@ -258,6 +269,8 @@ pub struct ObserveInputs {
     pub plists: Vec<PathBuf>,
     /// Packet captures (.pcap, .pcapng): DNS queries and TLS server names.
     pub pcaps: Vec<PathBuf>,
+    /// An IP-to-country table to use instead of the shipped one.
+    pub geo_table: Option<PathBuf>,
 }
 
 /// Observe an app: read its manifests and archives (package, permissions,
@@ -352,6 +365,8 @@ pub fn observe(inputs: &ObserveInputs, ont: &Ontologies) -> crate::Result<Observ
         organization_name: None,
         categories: Vec::new(),
         first_party: true,
+        ip: None,
+        country: None,
     };
     // Permissions are unique by now, and so are their (permission, data type) flows.
     for p in obs.permissions.iter().filter(|p| p.dangerous) {
@@ -407,6 +422,11 @@ pub fn observe(inputs: &ObserveInputs, ont: &Ontologies) -> crate::Result<Observ
     }
     if !obs.sdks.is_empty() {
         SdkDetector::shipped()?.mark_contacted(&mut obs.sdks, &obs.contacts);
+    }
+    // Server addresses -> registered countries.
+    match &inputs.geo_table {
+        Some(path) => geo::locate(&mut obs, &geo::GeoTable::load(path)?),
+        None => geo::locate(&mut obs, geo::GeoTable::shipped()?),
     }
     Ok(obs)
 }

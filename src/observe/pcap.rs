@@ -2,7 +2,9 @@
 //! queries (UDP port 53) and the server name (SNI) of TLS ClientHellos (the
 //! first client segments of a TCP connection, reassembled when the hello
 //! spans several). Each host gives one destination-only [`Contact`]; no data
-//! types are read from packets.
+//! types are read from packets. A host's server address is the destination
+//! of its TLS connection, or else the first A/AAAA answer to a DNS query for
+//! it (the destination's country comes from it, see [`super::geo`]).
 //!
 //! Link layers: Ethernet (with VLAN tags), raw IP, BSD loopback, Linux
 //! cooked capture v1/v2. IPv4 (first fragments only) and IPv6 (with
@@ -40,6 +42,8 @@ pub struct SeenHost {
     pub source: HostSource,
     /// Index of the packet (0-based).
     pub packet: usize,
+    /// The server's address: the TLS connection's destination, or a DNS answer for the host.
+    pub ip: Option<std::net::IpAddr>,
 }
 
 /// Read a capture and turn each distinct (source, host) into a contact.
@@ -55,10 +59,14 @@ pub fn read_pcap(path: &Path, ont: &Ontologies, first_party: &FirstParty) -> Res
                 HostSource::Dns => ("DNS".to_string(), format!("dns:{}", h.host)),
                 HostSource::Tls(port) => ("TLS".to_string(), format!("tls://{}:{port}", h.host)),
             };
+            let mut destination = resolve_destination(&h.host, &ont.entities, first_party);
+            if let Some(ip) = h.ip {
+                destination.ip = Some(ip.to_string());
+            }
             Contact {
                 method,
                 url,
-                destination: resolve_destination(&h.host, &ont.entities, first_party),
+                destination,
                 file: label.clone(),
                 entry: h.packet,
             }
@@ -83,6 +91,10 @@ pub fn capture_hosts<R: Read>(mut r: R, path: &Path) -> Result<Vec<SeenHost>> {
                 "not a packet capture (expected the pcap or pcapng magic number; export the capture as pcap/pcapng)",
             ))
         }
+    }
+    // Hosts seen only by name get the address a DNS answer gave them.
+    for h in st.found.iter_mut().filter(|h| h.ip.is_none()) {
+        h.ip = st.answers.get(&h.host).copied();
     }
     Ok(st.found)
 }
@@ -117,13 +129,27 @@ struct State {
     /// TCP flow -> (next expected sequence number, bytes so far, bytes needed).
     pending: HashMap<FlowKey, (u32, Vec<u8>, usize)>,
     packet: usize,
+    /// Host -> first address a DNS answer gave it (at most MAX_ANSWERS hosts).
+    answers: HashMap<String, std::net::IpAddr>,
 }
 
+/// Most hosts whose DNS answers are remembered.
+const MAX_ANSWERS: usize = 100_000;
+
 impl State {
-    fn add(&mut self, host: String, source: HostSource) {
+    fn add(&mut self, host: String, source: HostSource, ip: Option<std::net::IpAddr>) {
         if self.seen.insert((source, host.clone())) {
-            self.found.push(SeenHost { host, source, packet: self.packet });
+            self.found.push(SeenHost { host, source, packet: self.packet, ip });
         }
+    }
+}
+
+/// An address from its bytes (4 or 16).
+fn address(b: &[u8]) -> Option<std::net::IpAddr> {
+    match b.len() {
+        4 => Some(std::net::IpAddr::from(<[u8; 4]>::try_from(b).ok()?)),
+        16 => Some(std::net::IpAddr::from(<[u8; 16]>::try_from(b).ok()?)),
+        _ => None,
     }
 }
 
@@ -375,7 +401,13 @@ fn transport(proto: u8, src: &[u8], dst: &[u8], p: &[u8], st: &mut State) {
             let (Some(dport), Some(payload)) = (be16(p, 2), p.get(8..)) else { return };
             if dport == 53 {
                 for name in dns_query_names(payload) {
-                    st.add(name, HostSource::Dns);
+                    st.add(name, HostSource::Dns, None);
+                }
+            } else if be16(p, 0) == Some(53) {
+                for (name, ip) in dns_answers(payload) {
+                    if st.answers.len() < MAX_ANSWERS || st.answers.contains_key(&name) {
+                        st.answers.entry(name).or_insert(ip);
+                    }
                 }
             }
         }
@@ -398,7 +430,7 @@ fn transport(proto: u8, src: &[u8], dst: &[u8], p: &[u8], st: &mut State) {
                         let done = std::mem::take(buf);
                         st.pending.remove(&key);
                         if let Some(h) = client_hello_sni(&done) {
-                            st.add(h, HostSource::Tls(dport));
+                            st.add(h, HostSource::Tls(dport), address(dst));
                         }
                     }
                 }
@@ -409,7 +441,7 @@ fn transport(proto: u8, src: &[u8], dst: &[u8], p: &[u8], st: &mut State) {
                 let need = (5 + be16(payload, 3).unwrap_or(0) as usize).min(MAX_HELLO);
                 if payload.len() >= need {
                     if let Some(h) = client_hello_sni(payload) {
-                        st.add(h, HostSource::Tls(dport));
+                        st.add(h, HostSource::Tls(dport), address(dst));
                     }
                 } else if st.pending.len() < MAX_PENDING {
                     st.pending.insert(key, (seq.wrapping_add(payload.len() as u32), payload.to_vec(), need));
@@ -435,6 +467,38 @@ pub fn dns_query_names(m: &[u8]) -> Vec<String> {
         if qtype != 12 && valid_host(&name) {
             out.push(name);
         }
+    }
+    out
+}
+
+/// The A/AAAA answers of a DNS response, each for the (first) question's
+/// name (after a CNAME chain the addresses still answer the question).
+pub fn dns_answers(m: &[u8]) -> Vec<(String, std::net::IpAddr)> {
+    let mut out = Vec::new();
+    let (Some(flags), Some(qd), Some(an)) = (be16(m, 2), be16(m, 4), be16(m, 6)) else { return out };
+    if flags & 0x8000 == 0 || qd == 0 {
+        return out;
+    }
+    let Some((question, next)) = dns_name(m, 12) else { return out };
+    if !valid_host(&question) {
+        return out;
+    }
+    let mut at = next + 4;
+    for _ in 1..qd.min(16) {
+        let Some((_, next)) = dns_name(m, at) else { return out };
+        at = next + 4;
+    }
+    for _ in 0..an.min(64) {
+        let Some((_, next)) = dns_name(m, at) else { return out };
+        let (Some(rtype), Some(len)) = (be16(m, next), be16(m, next + 8)) else { return out };
+        let data = next + 10;
+        let Some(rdata) = m.get(data..data + len as usize) else { return out };
+        if matches!((rtype, rdata.len()), (1, 4) | (28, 16)) {
+            if let Some(ip) = address(rdata) {
+                out.push((question.clone(), ip));
+            }
+        }
+        at = data + len as usize;
     }
     out
 }

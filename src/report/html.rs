@@ -54,7 +54,10 @@ fn finding_verdict(kind: FindingKind) -> &'static str {
         FindingKind::IncorrectFlow => "incorrect",
         FindingKind::AmbiguousFlow => "ambiguous",
         FindingKind::VagueFlow => "vague",
-        FindingKind::UndisclosedPermission | FindingKind::UndisclosedRecipient => "",
+        FindingKind::UndisclosedPermission
+        | FindingKind::UndisclosedRecipient
+        | FindingKind::TransferContradicted
+        | FindingKind::UndisclosedTransfer => "",
     }
 }
 
@@ -521,6 +524,7 @@ pub fn render_html(report: &AppReport) -> String {
         }
         body.push_str("</tbody></table>");
     }
+    body.push_str(&super::cross_border::html_section(report));
     body.push_str("</main>");
 
     // The policy with its practice sentences highlighted.

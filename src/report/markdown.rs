@@ -109,6 +109,7 @@ pub fn render_markdown(report: &AppReport) -> String {
         }
         out.push('\n');
     }
+    out.push_str(&super::cross_border::markdown_section(report));
     out.push_str(&format!(
         "## Flows\n\n<details><summary>All {} flows</summary>\n\n| verdict | data type | recipient | host | source |\n|---|---|---|---|---|\n",
         report.flows.len()

@@ -33,7 +33,10 @@ pub fn kind_verdict(kind: FindingKind) -> Option<Verdict> {
         FindingKind::IncorrectFlow => Some(Verdict::Incorrect),
         FindingKind::AmbiguousFlow => Some(Verdict::Ambiguous),
         FindingKind::VagueFlow => Some(Verdict::Vague),
-        FindingKind::UndisclosedPermission | FindingKind::UndisclosedRecipient => None,
+        FindingKind::UndisclosedPermission
+        | FindingKind::UndisclosedRecipient
+        | FindingKind::TransferContradicted
+        | FindingKind::UndisclosedTransfer => None,
     }
 }
 
@@ -405,6 +408,8 @@ mod tests {
             organization_name: org.map(|o| o.1.to_string()),
             categories: org.map(|o| vec![o.0.replace("ads", "advertising").replace("metrics", "analytics")]).unwrap_or_default(),
             first_party,
+            ip: None,
+            country: None,
         }
     }
 
@@ -449,6 +454,7 @@ mod tests {
             findings: vec![],
             policy_text: None,
             sdks: vec![],
+            cross_border: None,
         }
     }
 

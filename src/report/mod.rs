@@ -8,6 +8,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 mod catalog_html;
+mod cross_border;
 mod html;
 mod markdown;
 pub mod matrix;
@@ -83,6 +84,9 @@ pub struct AppReport {
     /// unless traffic reached them. They are not flows.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sdks: Vec<crate::observe::EmbeddedSdk>,
+    /// Destination countries and the policy's storage and transfer statements.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cross_border: Option<crate::compare::cross_border::CrossBorder>,
 }
 
 impl AppReport {
@@ -124,12 +128,19 @@ impl AppReport {
             findings: comparison.findings,
             policy_text: None,
             sdks: Vec::new(),
+            cross_border: None,
         }
     }
 
     /// The same report listing the SDKs embedded in the app.
     pub fn with_sdks(mut self, sdks: Vec<crate::observe::EmbeddedSdk>) -> Self {
         self.sdks = sdks;
+        self
+    }
+
+    /// The same report with its cross-border part (countries and region statements).
+    pub fn with_cross_border(mut self, cross_border: crate::compare::cross_border::CrossBorder) -> Self {
+        self.cross_border = Some(cross_border);
         self
     }
 

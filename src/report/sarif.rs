@@ -52,6 +52,14 @@ fn rule_text(kind: FindingKind) -> (&'static str, &'static str) {
             "Contacted organization never named",
             "The app contacts a third-party organization that the privacy policy never names.",
         ),
+        FindingKind::TransferContradicted => (
+            "Data sent outside the region the policy keeps it in",
+            "A request carrying data reached a server whose IP address is registered in a country outside the region where the privacy policy says data is stored or stays. An IP address's registered country is not proof of where data is stored.",
+        ),
+        FindingKind::UndisclosedTransfer => (
+            "Transfer abroad never addressed",
+            "A request carrying data reached a server whose IP address is registered outside the home region, and the privacy policy says nothing about transfers abroad. An IP address's registered country is not proof of where data is stored.",
+        ),
     }
 }
 

@@ -276,6 +276,7 @@ pub fn render_text(report: &AppReport, color: bool, verbose: bool) -> String {
             sdk.file
         ));
     }
+    out.push_str(&super::cross_border::text_section(report));
     let s = &report.summary;
     let verdicts: Vec<String> = s.verdicts.iter().map(|(v, n)| format!("{n} {}", v.as_str())).collect();
     out.push_str(&format!(
