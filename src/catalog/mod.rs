@@ -225,7 +225,22 @@ pub fn check_app_report(app: &AppEntry, ont: &'static Ontologies, extractor: &dy
         mentioned_organizations: ctx.mentioned_organizations.clone(),
         personal_info_defined: ctx.personal_info_defined,
     };
-    let comparison = compare(&declared, &observed, ont);
+    let mut comparison = compare(&declared, &observed, ont);
+    // China's app rules with their defaults: captures named pre-consent*.har
+    // were made before consent; the policy checks run on a Chinese policy.
+    let rule_options = crate::rules::RuleOptions {
+        consent: crate::rules::ConsentSplit {
+            files: app
+                .traffic
+                .iter()
+                .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(crate::cli::is_pre_consent_name))
+                .map(|p| p.display().to_string())
+                .collect(),
+            at_ms: None,
+        },
+        ..Default::default()
+    };
+    crate::rules::apply(&rule_options, &ctx.doc, &observed, ont, &mut comparison)?;
     let contacted_hosts = {
         let mut hosts: Vec<&str> = observed.contacts.iter().map(|c| c.destination.host.as_str()).collect();
         hosts.sort_unstable();

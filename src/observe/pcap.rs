@@ -61,6 +61,7 @@ pub fn read_pcap(path: &Path, ont: &Ontologies, first_party: &FirstParty) -> Res
                 destination: resolve_destination(&h.host, &ont.entities, first_party),
                 file: label.clone(),
                 entry: h.packet,
+                started_ms: None,
             }
         })
         .collect())
