@@ -415,8 +415,12 @@ fn check(a: CheckArgs) -> Result<u8> {
     files.manifests.extend(a.manifest.iter().cloned());
     files.traffic.extend(a.traffic.iter().cloned());
     for p in &a.pre_consent {
-        files.pre_consent.push(p.clone());
-        files.traffic.push(p.clone());
+        if !files.pre_consent.contains(p) {
+            files.pre_consent.push(p.clone());
+        }
+        if !files.traffic.contains(p) {
+            files.traffic.push(p.clone());
+        }
     }
     files.apks.extend(a.apk.iter().cloned());
     for p in a.ipa.iter().cloned() {

@@ -214,6 +214,16 @@ fn the_shipped_example_reports_collection_before_consent() {
 }
 
 #[test]
+fn a_capture_named_twice_is_read_once() {
+    let out = candor(&["check", "examples/zh-rules-demo", "--pre-consent", "examples/zh-rules-demo/pre-consent.har", "--extractor", "rules", "--no-cache", "--format", "json"]);
+    let r: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(r["inputs"]["traffic"].as_array().unwrap().len(), 2);
+    for f in findings(&r, "MIIT-3.1-pre-consent") {
+        assert!(f["message"].as_str().unwrap().contains("(1 request,"), "{}", f["message"]);
+    }
+}
+
+#[test]
 fn rule_findings_appear_in_every_report_format() {
     for format in ["text", "md", "html", "sarif"] {
         let out = candor(&["check", "examples/zh-rules-demo", "--extractor", "rules", "--no-cache", "--format", format]);
