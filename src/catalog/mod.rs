@@ -177,7 +177,7 @@ pub(crate) fn now_secs() -> u64 {
 }
 
 /// The finding kinds that make `catalog run` exit 1 (those `check` fails on by default).
-pub const DEFAULT_FAIL_ON: [FindingKind; 2] = [FindingKind::OmittedFlow, FindingKind::IncorrectFlow];
+pub const DEFAULT_FAIL_ON: [FindingKind; 3] = [FindingKind::OmittedFlow, FindingKind::IncorrectFlow, FindingKind::PreConsentCollection];
 
 /// A policy read and extracted once, shared by every app that uses it.
 pub struct PolicyContext {
