@@ -194,7 +194,7 @@ mod tests {
         }
         assert_eq!(c.table.permission_purpose.code, FindingKind::NoPermissionPurpose.code());
         let rt = c.table.checks.iter().position(|k| k.code == "MIIT-6.5-response-time").unwrap();
-        for s in ["我们将在十五个工作日内回复", "within 15 working days", "within thirty (30) days", "在15天内"] {
+        for s in ["我们将在十五个工作日内回复", "within 15 working days", "within thirty (30) days", "在15天内", "我们将在【15】天内做出答复", "within [30] days"] {
             assert!(c.patterns[rt].iter().any(|p| p.is_match(s)), "{s}");
         }
     }
