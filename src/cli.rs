@@ -89,6 +89,15 @@ pub enum ExtractorChoice {
     Rules,
 }
 
+/// Whether the China app rule checks run.
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum MiitChoice {
+    /// On for a policy written mostly in Chinese, or with --app-type or --frequency-limit.
+    Auto,
+    On,
+    Off,
+}
+
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 enum ColorChoice {
     Auto,
@@ -153,8 +162,11 @@ struct CheckArgs {
     min_confidence: f32,
     /// Finding kinds that make the exit code 1 (comma-separated): omitted,
     /// incorrect, ambiguous, vague, undisclosed-permission, undisclosed-recipient,
-    /// cross-border, undisclosed-transfer, all, none.
-    #[arg(long, default_value = "omitted,incorrect,cross-border")]
+    /// cross-border, undisclosed-transfer, the China app rule kinds (pre-consent, frequency, unnecessary-data,
+    /// no-collection-list, no-permission-purpose, no-withdrawal, no-deletion,
+    /// no-account-cancellation, no-complaint-channel, no-response-time; or a
+    /// code such as MIIT-3.1-pre-consent), miit (all of those), all, none.
+    #[arg(long, default_value = "omitted,incorrect,cross-border,pre-consent")]
     fail_on: String,
     /// The app maker's home region when the policy states none: EU, EEA, CN,
     /// US or a two-letter country code. Flows to servers registered outside it
@@ -164,6 +176,33 @@ struct CheckArgs {
     /// An IP-to-country table (built by build_geo) to use instead of the shipped one.
     #[arg(long)]
     geo_table: Option<PathBuf>,
+    /// Traffic captured from the app's first launch until the user accepted
+    /// the policy (HAR, repeatable; in an app folder: pre-consent*.har): every
+    /// personal-data flow in it is a MIIT-3.1-pre-consent error.
+    #[arg(long = "pre-consent")]
+    pre_consent: Vec<PathBuf>,
+    /// When the user accepted the policy (RFC 3339, e.g.
+    /// 2024-05-01T10:00:00+08:00): requests of any capture that started
+    /// earlier (HAR startedDateTime) count as before consent.
+    #[arg(long = "consent-at")]
+    consent_at: Option<String>,
+    /// The app's type among the 39 of the 2021 necessary-information
+    /// provisions (id such as map-navigation, number 1-39, or Chinese name such
+    /// as 地图导航类): data collected beyond its necessary information is a
+    /// MIIT-4.1-unnecessary note.
+    #[arg(long = "app-type")]
+    app_type: Option<String>,
+    /// A collection-frequency limit, TYPE=N/WINDOW (e.g. location=3/10m:
+    /// more than 3 requests carrying location to one host within 10 minutes
+    /// is a MIIT-4.4-frequency warning); replaces the default of that data
+    /// type (repeatable).
+    #[arg(long = "frequency-limit")]
+    frequency_limit: Vec<String>,
+    /// China app rule checks (policy text, frequency, necessity): auto (on
+    /// for a Chinese policy), on, off. The pre-consent check runs whenever
+    /// pre-consent traffic is given.
+    #[arg(long, value_enum, default_value = "auto")]
+    miit: MiitChoice,
     #[arg(long, value_enum, default_value = "auto")]
     color: ColorChoice,
     /// Terminal output: every finding with all its evidence, instead of
@@ -276,10 +315,10 @@ pub(crate) fn parse_fail_on(s: &str) -> Result<Vec<FindingKind>> {
         match part {
             "none" => {}
             "all" => out.extend(FindingKind::ALL),
+            "miit" => out.extend(FindingKind::MIIT),
             _ => out.push(FindingKind::parse(part).ok_or_else(|| {
-                Error::Usage(format!(
-                    "--fail-on: unknown finding kind {part:?} (use omitted, incorrect, ambiguous, vague, undisclosed-permission, undisclosed-recipient, cross-border, undisclosed-transfer, all or none)"
-                ))
+                let names: Vec<&str> = FindingKind::ALL.iter().map(|k| k.name()).collect();
+                Error::Usage(format!("--fail-on: unknown finding kind {part:?} (use {}, miit, all or none)", names.join(", ")))
             })?),
         }
     }
@@ -310,11 +349,14 @@ pub struct AppFiles {
     pub plists: Vec<PathBuf>,
     /// `*.pcap`, `*.pcapng`.
     pub pcaps: Vec<PathBuf>,
+    /// Captures made before the user consented (`pre-consent*.har`); also in `traffic`.
+    pub pre_consent: Vec<PathBuf>,
 }
 
 /// Find an app's files in a folder (not recursive): a policy named like
 /// `privacy*`/`policy*` (.md, .html, .htm, .txt), `*AndroidManifest*.xml`,
-/// `*.har`, and `device.json`.
+/// `*.har` (those named `pre-consent*.har` also count as captured before
+/// consent), and `device.json`.
 pub fn find_app_files(dir: &Path) -> Result<AppFiles> {
     let entries = std::fs::read_dir(dir).map_err(|e| Error::input(dir, crate::error::describe_io(&e)))?;
     let mut names: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_file()).collect();
@@ -330,6 +372,9 @@ pub fn find_app_files(dir: &Path) -> Result<AppFiles> {
         } else if name.contains("androidmanifest") && ext == "xml" {
             files.manifests.push(p);
         } else if ext == "har" {
+            if is_pre_consent_name(&name) {
+                files.pre_consent.push(p.clone());
+            }
             files.traffic.push(p);
         } else if matches!(ext.as_str(), "apk" | "xapk" | "aab") {
             files.apks.push(p);
@@ -346,6 +391,38 @@ pub fn find_app_files(dir: &Path) -> Result<AppFiles> {
     Ok(files)
 }
 
+/// Whether a capture's file name says it was made before consent
+/// (`pre-consent*`, `pre_consent*`, `preconsent*`, any case).
+pub fn is_pre_consent_name(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    ["pre-consent", "pre_consent", "preconsent"].iter().any(|p| name.starts_with(p))
+}
+
+/// The rules stage's options from `check`'s flags.
+fn rule_options(a: &CheckArgs, files: &AppFiles, ont: &Ontologies) -> Result<crate::rules::RuleOptions> {
+    use crate::rules::{ConsentSplit, FrequencyLimit, MiitMode, RuleOptions};
+    let at_ms = match &a.consent_at {
+        Some(t) => Some(crate::observe::timestamp::parse_rfc3339(t).ok_or_else(|| {
+            Error::Usage(format!("--consent-at {t:?}: not an RFC 3339 date-time (e.g. 2024-05-01T10:00:00+08:00)"))
+        })?),
+        None => None,
+    };
+    let app_type = match &a.app_type {
+        Some(t) => Some(crate::rules::necessity::NecessaryInfo::shipped()?.find(t)?),
+        None => None,
+    };
+    Ok(RuleOptions {
+        miit: match a.miit {
+            MiitChoice::Auto => MiitMode::Auto,
+            MiitChoice::On => MiitMode::On,
+            MiitChoice::Off => MiitMode::Off,
+        },
+        consent: ConsentSplit { files: files.pre_consent.iter().map(|p| p.display().to_string()).collect(), at_ms },
+        app_type,
+        frequency_limits: a.frequency_limit.iter().map(|s| FrequencyLimit::parse(s, ont)).collect::<Result<_>>()?,
+    })
+}
+
 fn check(a: CheckArgs) -> Result<u8> {
     let fail_on = parse_fail_on(&a.fail_on)?;
     let home_flag = parse_home_region(a.home_region.as_deref())?;
@@ -353,13 +430,21 @@ fn check(a: CheckArgs) -> Result<u8> {
         Some(dir) => find_app_files(dir)?,
         None => AppFiles::default(),
     };
-    if let Some(p) = a.policy {
-        files.policy = Some(p);
+    if let Some(p) = &a.policy {
+        files.policy = Some(p.clone());
     }
-    files.manifests.extend(a.manifest);
-    files.traffic.extend(a.traffic);
-    files.apks.extend(a.apk);
-    for p in a.ipa {
+    files.manifests.extend(a.manifest.iter().cloned());
+    files.traffic.extend(a.traffic.iter().cloned());
+    for p in &a.pre_consent {
+        if !files.pre_consent.contains(p) {
+            files.pre_consent.push(p.clone());
+        }
+        if !files.traffic.contains(p) {
+            files.traffic.push(p.clone());
+        }
+    }
+    files.apks.extend(a.apk.iter().cloned());
+    for p in a.ipa.iter().cloned() {
         let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
         if matches!(ext.as_str(), "plist" | "xcprivacy") {
             files.plists.push(p);
@@ -367,15 +452,16 @@ fn check(a: CheckArgs) -> Result<u8> {
             files.ipas.push(p);
         }
     }
-    files.pcaps.extend(a.pcap);
+    files.pcaps.extend(a.pcap.iter().cloned());
     if a.device.is_some() {
-        files.device = a.device;
+        files.device = a.device.clone();
     }
     let policy_path = files.policy.clone().ok_or_else(|| match &a.dir {
         Some(d) => Error::input(d, "no policy file found (expected privacy*.md/.html/.txt); pass --policy"),
         None => Error::Usage("check needs --policy FILE or an app folder".into()),
     })?;
     let ont = crate::ontology::shipped()?;
+    let rule_options = rule_options(&a, &files, ont)?;
     let doc = crate::policy::load_policy(&policy_path)?;
     let observed = observe(
         &ObserveInputs {
@@ -411,6 +497,10 @@ fn check(a: CheckArgs) -> Result<u8> {
     let regions = crate::extract::region::region_statements(&doc)?;
     let (cross_border, transfers) = crate::compare::cross_border::judge(&regions, &observed, home_flag.as_deref())?;
     comparison.add_findings(transfers);
+    if rule_options.consent.at_ms.is_some() && !observed.contacts.iter().any(|c| c.started_ms.is_some()) {
+        eprintln!("candor: warning: --consent-at: no captured request has a start time (HAR startedDateTime), so none is judged by it");
+    }
+    crate::rules::apply(&rule_options, &doc, &observed, ont, &mut comparison)?;
     let contacted_hosts = {
         let mut hosts: Vec<&str> = observed.contacts.iter().map(|c| c.destination.host.as_str()).collect();
         hosts.sort();

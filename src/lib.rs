@@ -2,7 +2,8 @@
 //!
 //! Data flows one way through the modules:
 //! [`policy`] (ingest) -> [`extract`] (declared practices) -> [`observe`]
-//! (behavior) -> [`compare`] (verdicts) -> [`report`] (text, JSON, Markdown).
+//! (behavior) -> [`compare`] (verdicts) -> [`rules`] (China's app rules,
+//! MIIT) -> [`report`] (text, JSON, Markdown).
 //! [`ontology`] holds the data-type and entity vocabularies every stage
 //! shares, and [`store`] caches extraction results in sled.
 
@@ -16,6 +17,7 @@ pub mod observe;
 pub mod ontology;
 pub mod policy;
 pub mod report;
+pub mod rules;
 pub mod store;
 pub mod train;
 

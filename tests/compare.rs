@@ -150,6 +150,7 @@ fn findings_have_codes_and_evidence() {
         destination: f.destination.clone(),
         file: "t.har".into(),
         entry: 1,
+        started_ms: None,
     };
     let observed = Observation {
         package: Some("com.example.app".into()),

@@ -44,7 +44,7 @@ pub struct RunArgs {
     #[command(flatten)]
     extractor: ExtractorArgs,
     /// Finding kinds that make the exit code 1 (as for `check`).
-    #[arg(long, default_value = "omitted,incorrect,cross-border")]
+    #[arg(long, default_value = "omitted,incorrect,cross-border,pre-consent")]
     fail_on: String,
     /// Progress: a bar on a terminal and lines otherwise (auto), always lines, or none.
     #[arg(long, value_enum, default_value = "auto")]

@@ -182,7 +182,8 @@ pub(crate) fn now_secs() -> u64 {
 }
 
 /// The finding kinds that make `catalog run` exit 1 (those `check` fails on by default).
-pub const DEFAULT_FAIL_ON: [FindingKind; 3] = [FindingKind::OmittedFlow, FindingKind::IncorrectFlow, FindingKind::TransferContradicted];
+pub const DEFAULT_FAIL_ON: [FindingKind; 4] =
+    [FindingKind::OmittedFlow, FindingKind::IncorrectFlow, FindingKind::TransferContradicted, FindingKind::PreConsentCollection];
 
 /// A policy read and extracted once, shared by every app that uses it.
 pub struct PolicyContext {
@@ -235,6 +236,21 @@ pub fn check_app_report(app: &AppEntry, ont: &'static Ontologies, extractor: &dy
     let regions = crate::extract::region::region_statements(&ctx.doc)?;
     let (cross_border, transfers) = crate::compare::cross_border::judge(&regions, &observed, None)?;
     comparison.add_findings(transfers);
+    // China's app rules with their defaults: captures named pre-consent*.har
+    // were made before consent; the policy checks run on a Chinese policy.
+    let rule_options = crate::rules::RuleOptions {
+        consent: crate::rules::ConsentSplit {
+            files: app
+                .traffic
+                .iter()
+                .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(crate::cli::is_pre_consent_name))
+                .map(|p| p.display().to_string())
+                .collect(),
+            at_ms: None,
+        },
+        ..Default::default()
+    };
+    crate::rules::apply(&rule_options, &ctx.doc, &observed, ont, &mut comparison)?;
     let contacted_hosts = {
         let mut hosts: Vec<&str> = observed.contacts.iter().map(|c| c.destination.host.as_str()).collect();
         hosts.sort_unstable();

@@ -54,6 +54,9 @@ pub struct CatalogSummary {
     /// country (`name`): apps with such flows and the flows (`findings`).
     #[serde(default)]
     pub cross_border: Vec<Ranked>,
+    /// China's app rules (MIIT): each rule code with findings, by the apps it concerns.
+    #[serde(default)]
+    pub miit_rules: Vec<Ranked>,
 }
 
 /// Every app of the merged stores and the summary.
@@ -114,6 +117,7 @@ fn summarize(apps: &[AppResult]) -> CatalogSummary {
     let mut types: BTreeMap<String, (BTreeSet<&str>, usize)> = BTreeMap::new();
     let mut recipients: BTreeMap<String, (BTreeSet<&str>, usize)> = BTreeMap::new();
     let mut countries: BTreeMap<String, (BTreeSet<&str>, usize)> = BTreeMap::new();
+    let mut miit: BTreeMap<String, (BTreeSet<&str>, usize)> = BTreeMap::new();
     for app in apps {
         match app.status {
             AppStatus::Done => s.done += 1,
@@ -139,6 +143,11 @@ fn summarize(apps: &[AppResult]) -> CatalogSummary {
         for f in &app.findings {
             *s.findings.entry(f.severity).or_default() += 1;
             *s.findings_by_code.entry(f.code.clone()).or_default() += 1;
+            if FindingKind::MIIT.contains(&f.kind) {
+                let e = miit.entry(f.code.clone()).or_default();
+                e.0.insert(&app.app_id);
+                e.1 += 1;
+            }
             let undisclosed_type = matches!(f.kind, FindingKind::OmittedFlow | FindingKind::IncorrectFlow | FindingKind::UndisclosedPermission);
             if undisclosed_type {
                 if let Some(t) = &f.data_type {
@@ -170,6 +179,7 @@ fn summarize(apps: &[AppResult]) -> CatalogSummary {
     s.undisclosed_data_types = rank(types);
     s.undisclosed_recipients = rank(recipients);
     s.cross_border = rank(countries);
+    s.miit_rules = rank(miit);
     s.ranking.sort_by(|a, b| {
         (b.errors, b.warnings, b.notes).cmp(&(a.errors, a.warnings, a.notes)).then(a.app_id.cmp(&b.app_id))
     });
@@ -257,6 +267,12 @@ pub fn render_markdown(report: &CatalogReport) -> String {
         for a in report.apps.iter().filter(|a| !a.flows_abroad.is_empty()) {
             let list: Vec<String> = a.flows_abroad.iter().map(|(c, n)| format!("{c} {n}")).collect();
             out.push_str(&format!("| {} | {} |\n", md_cell(&a.app_id), list.join(", ")));
+        }
+    }
+    if !s.miit_rules.is_empty() {
+        out.push_str("\n## China app rules (MIIT)\n\n| rule | apps | findings |\n|---|---:|---:|\n");
+        for r in &s.miit_rules {
+            out.push_str(&format!("| `{}` | {} | {} |\n", md_cell(&r.name), r.apps, r.findings));
         }
     }
     out.push_str("\n## Apps by severity\n\n| app | errors | warnings | notes | top finding |\n|---|---:|---:|---:|---|\n");

@@ -81,11 +81,32 @@ pub enum FindingKind {
     TransferContradicted,
     /// Data sent abroad; the policy never speaks of transfers abroad.
     UndisclosedTransfer,
+    /// China app rules (MIIT), made by [`crate::rules`]: personal data sent
+    /// before the user consented (认定方法 三.1).
+    PreConsentCollection,
+    /// The same data type sent to the same host more often than the limit (四.4).
+    ExcessiveFrequency,
+    /// A data type collected beyond the necessary information of the app's type (2021 规定).
+    UnnecessaryData,
+    /// The policy has no list of the personal information collected (二.1).
+    NoCollectionList,
+    /// A dangerous permission with no stated purpose in the policy (二.3).
+    NoPermissionPurpose,
+    /// The policy does not say how to withdraw consent (三.8).
+    NoWithdrawal,
+    /// The policy does not say how to delete personal information (六.1).
+    NoDeletion,
+    /// The policy does not say how to cancel (delete) the account (六.1).
+    NoAccountCancellation,
+    /// The policy gives no complaint or feedback channel (六.5).
+    NoComplaintChannel,
+    /// The policy promises no time to answer complaints and requests (六.3, 六.5).
+    NoResponseTime,
 }
 
 impl FindingKind {
     /// All kinds, by code.
-    pub const ALL: [FindingKind; 8] = [
+    pub const ALL: [FindingKind; 18] = [
         FindingKind::OmittedFlow,
         FindingKind::IncorrectFlow,
         FindingKind::AmbiguousFlow,
@@ -94,6 +115,30 @@ impl FindingKind {
         FindingKind::UndisclosedRecipient,
         FindingKind::TransferContradicted,
         FindingKind::UndisclosedTransfer,
+        FindingKind::PreConsentCollection,
+        FindingKind::ExcessiveFrequency,
+        FindingKind::UnnecessaryData,
+        FindingKind::NoCollectionList,
+        FindingKind::NoPermissionPurpose,
+        FindingKind::NoWithdrawal,
+        FindingKind::NoDeletion,
+        FindingKind::NoAccountCancellation,
+        FindingKind::NoComplaintChannel,
+        FindingKind::NoResponseTime,
+    ];
+
+    /// The China app rule kinds ([`crate::rules`]; `--fail-on miit`).
+    pub const MIIT: [FindingKind; 10] = [
+        FindingKind::PreConsentCollection,
+        FindingKind::ExcessiveFrequency,
+        FindingKind::UnnecessaryData,
+        FindingKind::NoCollectionList,
+        FindingKind::NoPermissionPurpose,
+        FindingKind::NoWithdrawal,
+        FindingKind::NoDeletion,
+        FindingKind::NoAccountCancellation,
+        FindingKind::NoComplaintChannel,
+        FindingKind::NoResponseTime,
     ];
 
     /// The stable code (`CND001` ...).
@@ -107,6 +152,16 @@ impl FindingKind {
             FindingKind::UndisclosedRecipient => "CND011",
             FindingKind::TransferContradicted => "CND020",
             FindingKind::UndisclosedTransfer => "CND021",
+            FindingKind::PreConsentCollection => "MIIT-3.1-pre-consent",
+            FindingKind::ExcessiveFrequency => "MIIT-4.4-frequency",
+            FindingKind::UnnecessaryData => "MIIT-4.1-unnecessary",
+            FindingKind::NoCollectionList => "MIIT-2.1-collection-list",
+            FindingKind::NoPermissionPurpose => "MIIT-2.3-permission-purpose",
+            FindingKind::NoWithdrawal => "MIIT-3.8-withdraw-consent",
+            FindingKind::NoDeletion => "MIIT-6.1-delete-data",
+            FindingKind::NoAccountCancellation => "MIIT-6.1-cancel-account",
+            FindingKind::NoComplaintChannel => "MIIT-6.5-complaint-channel",
+            FindingKind::NoResponseTime => "MIIT-6.5-response-time",
         }
     }
 
@@ -121,18 +176,38 @@ impl FindingKind {
             FindingKind::UndisclosedRecipient => "undisclosed-recipient",
             FindingKind::TransferContradicted => "cross-border",
             FindingKind::UndisclosedTransfer => "undisclosed-transfer",
+            FindingKind::PreConsentCollection => "pre-consent",
+            FindingKind::ExcessiveFrequency => "frequency",
+            FindingKind::UnnecessaryData => "unnecessary-data",
+            FindingKind::NoCollectionList => "no-collection-list",
+            FindingKind::NoPermissionPurpose => "no-permission-purpose",
+            FindingKind::NoWithdrawal => "no-withdrawal",
+            FindingKind::NoDeletion => "no-deletion",
+            FindingKind::NoAccountCancellation => "no-account-cancellation",
+            FindingKind::NoComplaintChannel => "no-complaint-channel",
+            FindingKind::NoResponseTime => "no-response-time",
         }
     }
 
     /// Default severity.
     pub fn severity(self) -> Severity {
         match self {
-            FindingKind::OmittedFlow | FindingKind::IncorrectFlow | FindingKind::TransferContradicted => Severity::Error,
+            FindingKind::OmittedFlow | FindingKind::IncorrectFlow | FindingKind::TransferContradicted | FindingKind::PreConsentCollection => {
+                Severity::Error
+            }
             FindingKind::AmbiguousFlow
             | FindingKind::UndisclosedPermission
             | FindingKind::UndisclosedRecipient
-            | FindingKind::UndisclosedTransfer => Severity::Warning,
-            FindingKind::VagueFlow => Severity::Note,
+            | FindingKind::UndisclosedTransfer
+            | FindingKind::ExcessiveFrequency
+            | FindingKind::NoCollectionList
+            | FindingKind::NoPermissionPurpose
+            | FindingKind::NoWithdrawal
+            | FindingKind::NoDeletion
+            | FindingKind::NoAccountCancellation
+            | FindingKind::NoComplaintChannel
+            | FindingKind::NoResponseTime => Severity::Warning,
+            FindingKind::VagueFlow | FindingKind::UnnecessaryData => Severity::Note,
         }
     }
 

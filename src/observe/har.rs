@@ -220,11 +220,14 @@ impl<'de> serde::de::Visitor<'de> for EntriesSeed<'_, '_> {
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct HarEntry {
     request: Option<HarRequest>,
     /// The server's address as the capture recorded it (HAR 1.2 `serverIPAddress`).
     #[serde(default, rename = "serverIPAddress")]
     server_ip_address: Option<Value>,
+    #[serde(default)]
+    started_date_time: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -398,7 +401,11 @@ pub fn parse_har(
                 confidence,
             });
         }
-        traffic.contacts.push(Contact { method, url: url_text, destination, file: file.clone(), entry: index });
+        let started_ms = match &entry.started_date_time {
+            Some(Value::String(t)) => super::timestamp::parse_rfc3339(t),
+            _ => None,
+        };
+        traffic.contacts.push(Contact { method, url: url_text, destination, file: file.clone(), entry: index, started_ms });
         Ok(())
     };
     stream_entries(bytes, path, &mut read_entry)?;

@@ -21,6 +21,7 @@ pub mod manifest;
 pub mod pcap;
 pub mod protoxml;
 pub mod sdk;
+pub mod timestamp;
 pub mod tracker_params;
 pub mod zip;
 
@@ -127,6 +128,10 @@ pub struct Contact {
     pub destination: Destination,
     pub file: String,
     pub entry: usize,
+    /// When the request started (HAR `startedDateTime`), in milliseconds
+    /// since the Unix epoch; `None` when the capture does not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_ms: Option<i64>,
 }
 
 /// An app component declared in a manifest.

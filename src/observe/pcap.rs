@@ -69,6 +69,7 @@ pub fn read_pcap(path: &Path, ont: &Ontologies, first_party: &FirstParty) -> Res
                 destination,
                 file: label.clone(),
                 entry: h.packet,
+                started_ms: None,
             }
         })
         .collect())

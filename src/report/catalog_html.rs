@@ -300,6 +300,9 @@ pub fn render_catalog_html(report: &CatalogReport) -> String {
     body.push_str(&verdict_chart(&chart_apps));
     body.push_str(&bar_chart("Top undisclosed recipients (apps)", &s.undisclosed_recipients, "#c62828"));
     body.push_str(&bar_chart("Top undisclosed data types (apps)", &s.undisclosed_data_types, "#6a1b9a"));
+    if !s.miit_rules.is_empty() {
+        body.push_str(&bar_chart("China app rules (MIIT) findings (apps)", &s.miit_rules, "#e65100"));
+    }
     body.push_str("</div>");
 
     // The apps, as data for the table script.

@@ -60,6 +60,20 @@ fn rule_text(kind: FindingKind) -> (&'static str, &'static str) {
             "Transfer abroad never addressed",
             "A request carrying data reached a server whose IP address is registered outside the home region, and the privacy policy says nothing about transfers abroad. An IP address's registered country is not proof of where data is stored.",
         ),
+        // China's app rules: the titles and summaries are data (ontology/miit_rules.json).
+        _ => crate::rules::MiitRules::shipped()
+            .ok()
+            .and_then(|r| r.item(kind.code()))
+            .map(|i| (i.name.as_str(), i.summary.as_str()))
+            .unwrap_or(("China app rule (MIIT)", "")),
+    }
+}
+
+/// How to act on a finding of a kind.
+fn rule_help(kind: FindingKind, full: &str) -> String {
+    match crate::rules::MiitRules::shipped().ok().and_then(|r| r.item(kind.code())) {
+        Some(i) => format!("认定方法 {} ({}). {full} candor checks: {} (candor --fail-on {})", i.item, i.title_zh, i.checked, kind.name()),
+        None => format!("{full} Disclose the flow in the policy, or stop it in the app. (candor --fail-on {})", kind.name()),
     }
 }
 
@@ -75,7 +89,7 @@ fn rules() -> Vec<Value> {
                 "shortDescription": {"text": short},
                 "fullDescription": {"text": full},
                 "defaultConfiguration": {"level": level(k.severity())},
-                "help": {"text": format!("{full} Disclose the flow in the policy, or stop it in the app. (candor --fail-on {})", k.name())},
+                "help": {"text": rule_help(*k, full)},
             })
         })
         .collect()
