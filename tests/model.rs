@@ -235,7 +235,8 @@ fn the_extractor_version_changes_with_the_thresholds_and_the_ontology() {
     let tuned = ModelExtractor::load(dir.path(), ont).unwrap().version();
     assert_ne!(shipped, tuned);
     let name = labels["version"].as_str().unwrap();
-    assert!(shipped.starts_with(&format!("model:{name}+")) && tuned.starts_with(&format!("model:{name}+")), "{shipped} {tuned}");
+    // The shipped folder has the Chinese model beside it, whose version joins in.
+    assert!(shipped.starts_with(&format!("model:{name}/candor-e5zh")) && tuned.starts_with(&format!("model:{name}+")), "{shipped} {tuned}");
     // One more data-type phrase changes what sentences are read as naming,
     // so it changes the version too (for the rule baseline as well).
     use candor::ontology::{DataTypeOntology, EntityOntology, Ontologies, DATA_TYPES_JSON, ENTITIES_JSON, PERMISSIONS_JSON};
