@@ -266,7 +266,7 @@ pub(crate) fn parse_fail_on(s: &str) -> Result<Vec<FindingKind>> {
             "all" => out.extend(FindingKind::ALL),
             _ => out.push(FindingKind::parse(part).ok_or_else(|| {
                 Error::Usage(format!(
-                    "--fail-on: unknown finding kind {part:?} (use omitted, incorrect, ambiguous, vague, undisclosed-permission, undisclosed-recipient, all or none)"
+                    "--fail-on: unknown finding kind {part:?} (use omitted, incorrect, ambiguous, vague, undisclosed-permission, undisclosed-recipient, sdk-not-listed, sdk-list-missing, sdk-data-not-listed, sdk-listed-not-found, a CND code, all or none)"
                 ))
             })?),
         }
@@ -449,7 +449,8 @@ fn extract(a: ExtractArgs) -> Result<u8> {
                 out.push_str(&format!(
                     "{}{}{}{}{} {} {} @{}..{}: {}\n",
                     p.audience.as_deref().map(|a| format!("[{a} only] ")).unwrap_or_default()
-                        + if p.language == crate::policy::Language::En { "" } else { "[zh] " },
+                        + if p.language == crate::policy::Language::En { "" } else { "[zh] " }
+                        + &p.sdk.as_deref().map(|s| format!("[sdk: {s}] ")).unwrap_or_default(),
                     p.scope.as_deref().map(|s| if s == "about_policy" { "[about the policy, not a practice] ".to_string() } else { format!("[{s}, not a denial] ") }).unwrap_or_default(),
                     p.condition.as_deref().map(|c| format!("[only if {c}] ")).unwrap_or_default(),
                     if p.negated { "NOT " } else { "" },

@@ -13,6 +13,8 @@ use crate::ontology::Ontologies;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
+pub mod sdk;
+
 /// How well the policy discloses one flow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -75,17 +77,29 @@ pub enum FindingKind {
     VagueFlow,
     UndisclosedPermission,
     UndisclosedRecipient,
+    /// An SDK in the app or its traffic that the policy's SDK list omits.
+    SdkNotListed,
+    /// The app has SDKs and the policy has no SDK list (认定方法 二.1).
+    SdkListMissing,
+    /// Data an SDK was seen receiving that its list row does not name.
+    SdkDataNotListed,
+    /// A list row whose SDK was not found in the app's code.
+    SdkListedNotFound,
 }
 
 impl FindingKind {
     /// All kinds, by code.
-    pub const ALL: [FindingKind; 6] = [
+    pub const ALL: [FindingKind; 10] = [
         FindingKind::OmittedFlow,
         FindingKind::IncorrectFlow,
         FindingKind::AmbiguousFlow,
         FindingKind::VagueFlow,
         FindingKind::UndisclosedPermission,
         FindingKind::UndisclosedRecipient,
+        FindingKind::SdkNotListed,
+        FindingKind::SdkListMissing,
+        FindingKind::SdkDataNotListed,
+        FindingKind::SdkListedNotFound,
     ];
 
     /// The stable code (`CND001` ...).
@@ -97,6 +111,10 @@ impl FindingKind {
             FindingKind::VagueFlow => "CND004",
             FindingKind::UndisclosedPermission => "CND010",
             FindingKind::UndisclosedRecipient => "CND011",
+            FindingKind::SdkNotListed => "CND020",
+            FindingKind::SdkListMissing => "CND021",
+            FindingKind::SdkDataNotListed => "CND022",
+            FindingKind::SdkListedNotFound => "CND023",
         }
     }
 
@@ -109,6 +127,10 @@ impl FindingKind {
             FindingKind::VagueFlow => "vague",
             FindingKind::UndisclosedPermission => "undisclosed-permission",
             FindingKind::UndisclosedRecipient => "undisclosed-recipient",
+            FindingKind::SdkNotListed => "sdk-not-listed",
+            FindingKind::SdkListMissing => "sdk-list-missing",
+            FindingKind::SdkDataNotListed => "sdk-data-not-listed",
+            FindingKind::SdkListedNotFound => "sdk-listed-not-found",
         }
     }
 
@@ -116,10 +138,13 @@ impl FindingKind {
     pub fn severity(self) -> Severity {
         match self {
             FindingKind::OmittedFlow | FindingKind::IncorrectFlow => Severity::Error,
-            FindingKind::AmbiguousFlow | FindingKind::UndisclosedPermission | FindingKind::UndisclosedRecipient => {
-                Severity::Warning
-            }
-            FindingKind::VagueFlow => Severity::Note,
+            FindingKind::AmbiguousFlow
+            | FindingKind::UndisclosedPermission
+            | FindingKind::UndisclosedRecipient
+            | FindingKind::SdkNotListed
+            | FindingKind::SdkListMissing
+            | FindingKind::SdkDataNotListed => Severity::Warning,
+            FindingKind::VagueFlow | FindingKind::SdkListedNotFound => Severity::Note,
         }
     }
 
@@ -139,6 +164,9 @@ pub enum Label {
     Request { method: String, url: String, location: String, matched: String, file: String, entry: usize },
     /// A permission in a manifest.
     Permission { permission: String, file: String },
+    /// Code in an app archive: an SDK's class in a DEX file or a component
+    /// its manifest declares (`class com.igexin.sdk.PushManager`).
+    Code { element: String, file: String },
 }
 
 /// One diagnostic.
@@ -585,6 +613,7 @@ pub fn compare(declared: &Declared, observed: &Observation, ont: &Ontologies) ->
                 .collect(),
         });
     }
+    findings.extend(sdk::sdk_findings(declared, observed, ont));
     findings.sort_by(|a, b| a.severity.cmp(&b.severity).then(a.code.cmp(&b.code)).then(a.message.cmp(&b.message)));
     Comparison { flows, findings }
 }

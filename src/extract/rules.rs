@@ -214,6 +214,7 @@ impl RuleExtractor {
                         condition: None,
                         scope: None,
                         language: sentence.language,
+                        sdk: None,
                     });
                 }
             }

@@ -54,7 +54,7 @@ fn finding_verdict(kind: FindingKind) -> &'static str {
         FindingKind::IncorrectFlow => "incorrect",
         FindingKind::AmbiguousFlow => "ambiguous",
         FindingKind::VagueFlow => "vague",
-        FindingKind::UndisclosedPermission | FindingKind::UndisclosedRecipient => "",
+        _ => "",
     }
 }
 

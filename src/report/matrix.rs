@@ -33,7 +33,7 @@ pub fn kind_verdict(kind: FindingKind) -> Option<Verdict> {
         FindingKind::IncorrectFlow => Some(Verdict::Incorrect),
         FindingKind::AmbiguousFlow => Some(Verdict::Ambiguous),
         FindingKind::VagueFlow => Some(Verdict::Vague),
-        FindingKind::UndisclosedPermission | FindingKind::UndisclosedRecipient => None,
+        _ => None,
     }
 }
 
