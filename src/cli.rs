@@ -152,7 +152,8 @@ struct CheckArgs {
     #[arg(long, default_value_t = 0.0)]
     min_confidence: f32,
     /// Finding kinds that make the exit code 1 (comma-separated): omitted,
-    /// incorrect, ambiguous, vague, undisclosed-permission, undisclosed-recipient, all, none.
+    /// incorrect, ambiguous, vague, undisclosed-permission, undisclosed-recipient,
+    /// sdk-not-listed, sdk-list-missing, sdk-data-not-listed, sdk-listed-not-found, all, none.
     #[arg(long, default_value = "omitted,incorrect")]
     fail_on: String,
     #[arg(long, value_enum, default_value = "auto")]

@@ -309,8 +309,12 @@ impl SdkDetector {
                 }
             }
         }
+        // Each host is matched once (a capture repeats few hosts many times).
+        let mut by_host: std::collections::HashMap<&str, Vec<usize>> = std::collections::HashMap::new();
         for c in obs.contacts.iter().filter(|c| !c.destination.first_party) {
-            for i in self.match_host(&c.destination.host) {
+            let host = c.destination.host.as_str();
+            let sdks = by_host.entry(host).or_insert_with(|| self.match_host(host));
+            for &i in sdks.iter() {
                 add(&mut out, i, SdkEvidence::Contact { contact: c.clone() });
             }
         }
