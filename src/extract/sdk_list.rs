@@ -142,6 +142,39 @@ fn share_in(text: &str, words: &SdkListWords) -> bool {
     words.share_words.iter().any(|w| l.contains(&w.to_lowercase()))
 }
 
+/// A row's SDK name without a leading bullet or enumerator ("Ø", "•",
+/// "1、", "（2）").
+fn clean_name(s: &str) -> Option<String> {
+    let mut t = s.trim();
+    loop {
+        let before = t;
+        t = t.trim_start_matches(|c: char| !c.is_alphanumeric() && !matches!(c, '（' | '('));
+        t = t.trim_start_matches(|c: char| ('①'..='⑳').contains(&c));
+        // Word's symbol-font bullets, mis-decoded ("Ø阿里云…SDK").
+        let mut cs = t.chars();
+        if let (Some('Ø' | 'ü' | '§' | '\u{F0D8}' | '\u{F0B7}'), Some(next)) = (cs.next(), cs.next()) {
+            if ('\u{4e00}'..='\u{9fff}').contains(&next) {
+                t = &t[t.chars().next().map_or(0, char::len_utf8)..];
+            }
+        }
+        // "1、", "2." and "3)" enumerate; "360加固" is a name.
+        let digits = t.trim_start_matches(|c: char| c.is_ascii_digit());
+        if digits.len() < t.len() && digits.starts_with(['、', '.', '．', ')', '）', ' ']) {
+            t = digits.trim_start_matches(['、', '.', '．', ')', '）', ' ']);
+        }
+        if let Some(rest) = t.strip_prefix(['（', '(']) {
+            let digits = rest.trim_start_matches(|c: char| c.is_ascii_digit());
+            if digits.len() < rest.len() {
+                t = digits.trim_start_matches(['）', ')', ' ']);
+            }
+        }
+        if t == before {
+            break;
+        }
+    }
+    non_empty(t)
+}
+
 fn non_empty(s: &str) -> Option<String> {
     let t = s.trim().trim_matches(|c: char| matches!(c, '；' | ';' | '，' | ',' | '。' | '-' | '—')).trim();
     (!t.is_empty()).then(|| t.to_string())
@@ -184,7 +217,7 @@ fn read_tables(doc: &PolicyDocument, words: &SdkListWords) -> Vec<SdkListRow> {
             continue;
         };
         let get = |f: Field| cols.iter().position(|c| *c == Some(f)).and_then(|i| cells.get(i)).and_then(|c| non_empty(c));
-        let Some(name) = get(Field::Name) else { continue };
+        let Some(name) = get(Field::Name).and_then(|n| clean_name(&n)) else { continue };
         let heading = sec.heading.as_deref().unwrap_or("");
         let intro_shares = share_in(heading, words) || recent.iter().any(|b| share_in(b, words));
         out.push(SdkListRow {
@@ -253,7 +286,7 @@ fn read_field_records(doc: &PolicyDocument, words: &SdkListWords) -> Vec<SdkList
     }
     let finish = |r: Rec, out: &mut Vec<SdkListRow>| {
         let others = r.provider.is_some() || r.purpose.is_some() || r.data.is_some();
-        if let (Some(name), true) = (r.name, others) {
+        if let (Some(name), true) = (r.name.as_deref().and_then(clean_name), others) {
             out.push(SdkListRow {
                 name,
                 provider: r.provider,
@@ -460,6 +493,16 @@ mod tests {
         assert_eq!(w.header_field("We use the following SDKs in our app to provide services"), None);
         assert_eq!(w.label_field("1. SDK名称"), Some(Field::Name));
         assert_eq!(w.label_field("我们会收集以下信息"), None);
+    }
+
+    #[test]
+    fn names_lose_bullets_and_enumerators() {
+        assert_eq!(clean_name("Ø阿里云金融级实人认证SDK").as_deref(), Some("阿里云金融级实人认证SDK"));
+        assert_eq!(clean_name("1、极光推送SDK").as_deref(), Some("极光推送SDK"));
+        assert_eq!(clean_name("（2）个推SDK").as_deref(), Some("个推SDK"));
+        assert_eq!(clean_name("• 360加固").as_deref(), Some("360加固"));
+        assert_eq!(clean_name("（友盟）统计SDK").as_deref(), Some("（友盟）统计SDK"));
+        assert_eq!(clean_name("-"), None);
     }
 
     #[test]
