@@ -124,6 +124,20 @@ fn chinese_one_field_per_item_under_a_title() {
 }
 
 #[test]
+fn chinese_text_table_in_one_block() {
+    // A pipe table in a .txt policy: ingest joins its lines into one block.
+    let r = rows("zh_text_table.txt");
+    let names: Vec<&str> = r.iter().map(|x| x.name.as_str()).collect();
+    assert_eq!(names, ["极光推送SDK", "个推SDK"]);
+    assert_eq!(r[1].provider.as_deref(), Some("每日互动股份有限公司"));
+    assert_eq!(r[1].data.as_deref(), Some("IMEI、MAC address"));
+    let d = doc("zh_text_table.txt");
+    assert_eq!(&d.text[r[0].start..r[0].end], "极光推送SDK | 深圳市和讯华谷信息技术有限公司 | IMEI、Android ID");
+    let p = list_practices("zh_text_table.txt");
+    assert_eq!(types_of(&p, "个推SDK"), ["imei", "mac_address"]);
+}
+
+#[test]
 fn english_table() {
     let r = rows("en_table.md");
     let names: Vec<&str> = r.iter().map(|x| x.name.as_str()).collect();

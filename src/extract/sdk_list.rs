@@ -192,6 +192,8 @@ fn read_tables(doc: &PolicyDocument, words: &SdkListWords) -> Vec<SdkListRow> {
     for sec in &doc.sections {
         if sec.kind != BlockKind::TableRow {
             columns = None;
+            let intro_shares = recent.iter().any(|b| share_in(b, words));
+            out.extend(read_text_table(doc, sec, words, intro_shares));
             if recent.len() == 3 {
                 recent.remove(0);
             }
@@ -229,6 +231,123 @@ fn read_tables(doc: &PolicyDocument, words: &SdkListWords) -> Vec<SdkListRow> {
             share: share_in(text, words) || intro_shares,
             start: sec.start,
             end: sec.end,
+            language: sec.language,
+        });
+    }
+    out
+}
+
+/// A pipe table written as text whose lines ingest joined into one block
+/// ("SDK名称 | 提供方 | … --- | --- | … 极光推送SDK | … | … 个推SDK | …"):
+/// the cells before the `---` separator are the header; rows follow, each
+/// with as many cells. Where rows have no outer pipes, the cell that holds
+/// the end of one row and the start of the next is split after a link it
+/// holds, else at its last space.
+fn read_text_table(
+    doc: &PolicyDocument,
+    sec: &crate::policy::Section,
+    words: &SdkListWords,
+    intro_shares: bool,
+) -> Vec<SdkListRow> {
+    let text = &doc.text[sec.start..sec.end];
+    if !text.contains("---") || !text.contains('|') {
+        return Vec::new();
+    }
+    let Ok(sep) = regex::Regex::new(r"\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)+\|?") else { return Vec::new() };
+    let Some(m) = sep.find(text) else { return Vec::new() };
+    // The header: the cells of the text before the separator, back to the
+    // start of the block or the last sentence end.
+    let head_start =
+        text[..m.start()].rfind(['。', '：', ':']).map_or(0, |i| i + text[i..].chars().next().map_or(1, char::len_utf8));
+    // The first cell may begin with the table's title line ("…SDK详情 SDK名称").
+    let header: Vec<Option<Field>> = text[head_start..m.start()]
+        .split('|')
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .enumerate()
+        .map(|(i, c)| {
+            words.header_field(c).or_else(|| {
+                if i == 0 {
+                    c.rsplit(' ').next().and_then(|l| words.header_field(l))
+                } else {
+                    None
+                }
+            })
+        })
+        .collect();
+    let n = header.len();
+    if n < 2
+        || !header.contains(&Some(Field::Name))
+        || !header.iter().any(|f| matches!(f, Some(Field::Provider | Field::Data | Field::Purpose)))
+    {
+        return Vec::new();
+    }
+    // Cells after the separator, as byte ranges in `text`.
+    let body = m.end();
+    let mut cells: Vec<(usize, usize)> = Vec::new();
+    let mut from = body;
+    for (i, _) in text[body..].match_indices('|') {
+        cells.push((from, body + i));
+        from = body + i + 1;
+    }
+    cells.push((from, text.len()));
+    let outer = text[m.start()..m.end()].trim_start().starts_with('|');
+    let mut rows: Vec<Vec<(usize, usize)>> = Vec::new();
+    let mut row: Vec<(usize, usize)> = Vec::new();
+    let count = cells.len();
+    for (k, (a, b)) in cells.into_iter().enumerate() {
+        let cell = &text[a..b];
+        if outer && cell.trim().is_empty() {
+            if !row.is_empty() {
+                rows.push(std::mem::take(&mut row));
+            }
+            continue;
+        }
+        if !outer && row.len() == n - 1 && k + 1 < count {
+            // The end of this row and the start of the next.
+            let t = cell.trim_end();
+            let split = regex::Regex::new(r"https?://\S+")
+                .ok()
+                .and_then(|r| r.find_iter(t).last())
+                .map(|u| u.end())
+                .filter(|&e| e < t.len())
+                .or_else(|| t.trim_start().rfind(char::is_whitespace).map(|i| i + (t.len() - t.trim_start().len())));
+            match split {
+                Some(k) => {
+                    row.push((a, a + k));
+                    rows.push(std::mem::take(&mut row));
+                    row.push((a + k, b));
+                }
+                None => row.push((a, b)),
+            }
+            continue;
+        }
+        row.push((a, b));
+        if outer && row.len() == n {
+            rows.push(std::mem::take(&mut row));
+        }
+    }
+    if !row.is_empty() {
+        rows.push(row);
+    }
+    let mut out = Vec::new();
+    for r in rows.iter().take(MAX_ROWS) {
+        let get = |f: Field| {
+            header.iter().position(|c| *c == Some(f)).and_then(|i| r.get(i)).and_then(|&(a, b)| non_empty(&text[a..b]))
+        };
+        let Some(name) = get(Field::Name).and_then(|x| clean_name(&x)) else { continue };
+        let (Some(first), Some(last)) = (r.first(), r.last()) else { continue };
+        let (start, end) = (first.0 + (text[first.0..first.1].len() - text[first.0..first.1].trim_start().len()), last.1);
+        let row_text = &text[start..end];
+        out.push(SdkListRow {
+            name,
+            provider: get(Field::Provider),
+            purpose: get(Field::Purpose),
+            data: get(Field::Data),
+            link: get(Field::Link),
+            share: intro_shares || share_in(row_text, words) || share_in(&text[..m.start()], words),
+            start: sec.start + start,
+            end: sec.start + end.max(start),
             language: sec.language,
         });
     }
