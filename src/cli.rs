@@ -162,7 +162,8 @@ struct CheckArgs {
     min_confidence: f32,
     /// Finding kinds that make the exit code 1 (comma-separated): omitted,
     /// incorrect, ambiguous, vague, undisclosed-permission, undisclosed-recipient,
-    /// cross-border, undisclosed-transfer, the China app rule kinds (pre-consent, frequency, unnecessary-data,
+    /// cross-border, undisclosed-transfer, sdk-not-listed, sdk-list-missing,
+    /// sdk-data-not-listed, sdk-listed-not-found, the China app rule kinds (pre-consent, frequency, unnecessary-data,
     /// no-collection-list, no-permission-purpose, no-withdrawal, no-deletion,
     /// no-account-cancellation, no-complaint-channel, no-response-time; or a
     /// code such as MIIT-3.1-pre-consent), miit (all of those), all, none.
@@ -568,7 +569,8 @@ fn extract(a: ExtractArgs) -> Result<u8> {
                 out.push_str(&format!(
                     "{}{}{}{}{} {} {} @{}..{}: {}\n",
                     p.audience.as_deref().map(|a| format!("[{a} only] ")).unwrap_or_default()
-                        + if p.language == crate::policy::Language::En { "" } else { "[zh] " },
+                        + if p.language == crate::policy::Language::En { "" } else { "[zh] " }
+                        + &p.sdk.as_deref().map(|s| format!("[sdk: {s}] ")).unwrap_or_default(),
                     p.scope.as_deref().map(|s| if s == "about_policy" { "[about the policy, not a practice] ".to_string() } else { format!("[{s}, not a denial] ") }).unwrap_or_default(),
                     p.condition.as_deref().map(|c| format!("[only if {c}] ")).unwrap_or_default(),
                     if p.negated { "NOT " } else { "" },

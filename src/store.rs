@@ -120,21 +120,27 @@ impl PracticeCache {
     }
 }
 
-/// Extract through the cache: a hit skips extraction. Returns the practices
-/// and whether they came from the cache.
+/// Extract through the cache: a hit skips extraction. The practices of the
+/// policy's third-party SDK list ([`crate::extract::sdk_list`]) are added
+/// after the extractor's, read anew each time. Returns the practices and
+/// whether they came from the cache.
 pub fn extract_cached(
     cache: Option<&PracticeCache>,
     extractor: &dyn Extractor,
     doc: &PolicyDocument,
 ) -> crate::Result<(Vec<Practice>, bool)> {
     let key = PracticeCache::key(doc, extractor);
-    if let Some(hit) = cache.and_then(|c| c.get(&key)) {
+    // The SDK list is read by rule, not cached, and added after the extractor's practices.
+    let sdk_list = crate::extract::sdk_list::sdk_list_practices(doc, crate::ontology::shipped()?)?;
+    if let Some(mut hit) = cache.and_then(|c| c.get(&key)) {
+        hit.extend(sdk_list);
         return Ok((hit, true));
     }
-    let practices = extractor.extract(doc)?;
+    let mut practices = extractor.extract(doc)?;
     if let Some(c) = cache {
         c.put(&key, &practices)?;
         c.sentences.flush().map_err(|e| crate::Error::Store { path: c.path.clone(), problem: e.to_string() })?;
     }
+    practices.extend(sdk_list);
     Ok((practices, false))
 }

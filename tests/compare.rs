@@ -20,6 +20,7 @@ fn practice(actor: Actor, action: Action, data_type: &str, negated: bool) -> Pra
         condition: None,
         scope: None,
         language: Default::default(),
+        sdk: None,
     }
 }
 

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 pub mod cross_border;
+pub mod sdk;
 
 /// How well the policy discloses one flow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -102,11 +103,19 @@ pub enum FindingKind {
     NoComplaintChannel,
     /// The policy promises no time to answer complaints and requests (六.3, 六.5).
     NoResponseTime,
+    /// An SDK in the app or its traffic that the policy's SDK list omits.
+    SdkNotListed,
+    /// The app has SDKs and the policy has no SDK list (认定方法 二.1).
+    SdkListMissing,
+    /// Data an SDK was seen receiving that its list row does not name.
+    SdkDataNotListed,
+    /// A list row whose SDK was not found in the app's code.
+    SdkListedNotFound,
 }
 
 impl FindingKind {
     /// All kinds, by code.
-    pub const ALL: [FindingKind; 18] = [
+    pub const ALL: [FindingKind; 22] = [
         FindingKind::OmittedFlow,
         FindingKind::IncorrectFlow,
         FindingKind::AmbiguousFlow,
@@ -125,6 +134,10 @@ impl FindingKind {
         FindingKind::NoAccountCancellation,
         FindingKind::NoComplaintChannel,
         FindingKind::NoResponseTime,
+        FindingKind::SdkNotListed,
+        FindingKind::SdkListMissing,
+        FindingKind::SdkDataNotListed,
+        FindingKind::SdkListedNotFound,
     ];
 
     /// The China app rule kinds ([`crate::rules`]; `--fail-on miit`).
@@ -162,6 +175,10 @@ impl FindingKind {
             FindingKind::NoAccountCancellation => "MIIT-6.1-cancel-account",
             FindingKind::NoComplaintChannel => "MIIT-6.5-complaint-channel",
             FindingKind::NoResponseTime => "MIIT-6.5-response-time",
+            FindingKind::SdkNotListed => "CND030",
+            FindingKind::SdkListMissing => "CND031",
+            FindingKind::SdkDataNotListed => "CND032",
+            FindingKind::SdkListedNotFound => "CND033",
         }
     }
 
@@ -186,6 +203,10 @@ impl FindingKind {
             FindingKind::NoAccountCancellation => "no-account-cancellation",
             FindingKind::NoComplaintChannel => "no-complaint-channel",
             FindingKind::NoResponseTime => "no-response-time",
+            FindingKind::SdkNotListed => "sdk-not-listed",
+            FindingKind::SdkListMissing => "sdk-list-missing",
+            FindingKind::SdkDataNotListed => "sdk-data-not-listed",
+            FindingKind::SdkListedNotFound => "sdk-listed-not-found",
         }
     }
 
@@ -199,6 +220,9 @@ impl FindingKind {
             | FindingKind::UndisclosedPermission
             | FindingKind::UndisclosedRecipient
             | FindingKind::UndisclosedTransfer
+            | FindingKind::SdkNotListed
+            | FindingKind::SdkListMissing
+            | FindingKind::SdkDataNotListed
             | FindingKind::ExcessiveFrequency
             | FindingKind::NoCollectionList
             | FindingKind::NoPermissionPurpose
@@ -207,7 +231,7 @@ impl FindingKind {
             | FindingKind::NoAccountCancellation
             | FindingKind::NoComplaintChannel
             | FindingKind::NoResponseTime => Severity::Warning,
-            FindingKind::VagueFlow | FindingKind::UnnecessaryData => Severity::Note,
+            FindingKind::VagueFlow | FindingKind::UnnecessaryData | FindingKind::SdkListedNotFound => Severity::Note,
         }
     }
 
@@ -227,6 +251,9 @@ pub enum Label {
     Request { method: String, url: String, location: String, matched: String, file: String, entry: usize },
     /// A permission in a manifest.
     Permission { permission: String, file: String },
+    /// Code in an app archive: an SDK's class in a DEX file or a component
+    /// its manifest declares (`class com.igexin.sdk.PushManager`).
+    Code { element: String, file: String },
 }
 
 /// One diagnostic.
@@ -680,6 +707,7 @@ pub fn compare(declared: &Declared, observed: &Observation, ont: &Ontologies) ->
                 .collect(),
         });
     }
+    findings.extend(sdk::sdk_findings(declared, observed, ont));
     findings.sort_by(|a, b| a.severity.cmp(&b.severity).then(a.code.cmp(&b.code)).then(a.message.cmp(&b.message)));
     Comparison { flows, findings }
 }

@@ -13,6 +13,7 @@ use std::fmt;
 pub mod model;
 pub mod region;
 pub mod rules;
+pub mod sdk_list;
 pub mod statement;
 pub mod statement_zh;
 
@@ -158,6 +159,10 @@ pub struct Practice {
     /// The language of the sentence that states it (`en`, `zh`).
     #[serde(default)]
     pub language: crate::policy::Language,
+    /// For a practice read from the policy's third-party SDK list: the
+    /// SDK's name as the list writes it ([`sdk_list`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sdk: Option<String>,
 }
 
 /// Turns a policy into practices.

@@ -227,6 +227,7 @@ impl RuleExtractor {
                         condition: None,
                         scope: None,
                         language: sentence.language,
+                        sdk: None,
                     });
                 }
             }

@@ -170,5 +170,6 @@ fn describe_label(label: &Label) -> (String, String) {
             (format!("{file} #{entry}"), format!("{method} {url}{what}"))
         }
         Label::Permission { permission, file } => (file.clone(), format!("uses-permission {permission}")),
+        Label::Code { element, file } => (file.clone(), element.clone()),
     }
 }

@@ -60,6 +60,22 @@ fn rule_text(kind: FindingKind) -> (&'static str, &'static str) {
             "Transfer abroad never addressed",
             "A request carrying data reached a server whose IP address is registered outside the home region, and the privacy policy says nothing about transfers abroad. An IP address's registered country is not proof of where data is stored.",
         ),
+        FindingKind::SdkNotListed => (
+            "SDK missing from the policy's SDK list",
+            "An SDK whose code is in the app, or whose hosts the app contacted, is not named in the policy's third-party SDK list.",
+        ),
+        FindingKind::SdkListMissing => (
+            "Policy has no third-party SDK list",
+            "The app embeds or contacts third-party SDKs and the policy, written in Chinese, lists none (MIIT 认定方法 二.1; GB/T 35273-2020 9.7).",
+        ),
+        FindingKind::SdkDataNotListed => (
+            "SDK receives data its list row does not name",
+            "Traffic to an SDK's organization carried a data type that the policy's SDK list row for it does not name.",
+        ),
+        FindingKind::SdkListedNotFound => (
+            "Listed SDK not found in the app",
+            "The policy's SDK list names an SDK whose code was not found in the app archives scanned.",
+        ),
         // China's app rules: the titles and summaries are data (ontology/miit_rules.json).
         _ => crate::rules::MiitRules::shipped()
             .ok()
@@ -137,6 +153,11 @@ fn location(label: &Label, policy: &str) -> Value {
             "physicalLocation": {"artifactLocation": {"uri": uri(file)}},
             "logicalLocations": [{"name": permission, "kind": "element"}],
             "message": {"text": format!("uses-permission {permission}")},
+        }),
+        Label::Code { element, file } => json!({
+            "physicalLocation": {"artifactLocation": {"uri": uri(file)}},
+            "logicalLocations": [{"name": element, "kind": "type"}],
+            "message": {"text": element},
         }),
     }
 }

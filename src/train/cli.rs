@@ -225,23 +225,7 @@ pub fn train(a: TrainArgs) -> Result<u8> {
     if a.prepare_only {
         return Ok(0);
     }
-    let cfg = TrainConfig {
-        base: a.base,
-        train: tr,
-        validation: va,
-        out: a.out.clone(),
-        epochs: a.epochs,
-        layers: a.layers,
-        trainable_layers: a.trainable_layers,
-        batch_size: a.batch_size,
-        lr_encoder: a.lr_encoder,
-        lr_head: a.lr_head,
-        seed: a.seed,
-        version: a.version,
-    };
-    run_training(&cfg)?;
-    eprintln!("model written to {}", a.out.display());
-    Ok(0)
+    fine_tune(a, tr, va)
 }
 
 /// `candor train --capp130 DIR`: the Chinese model, trained on CAPP-130's
@@ -275,11 +259,18 @@ fn train_chinese(a: TrainArgs) -> Result<u8> {
     if a.prepare_only {
         return Ok(0);
     }
+    fine_tune(a, tr, va)
+}
+
+/// Fine-tune the base of `a` on `train`, validating on `validation`, and
+/// write the model folder.
+fn fine_tune(a: TrainArgs, train: Vec<super::dataset::Example>, validation: Vec<super::dataset::Example>) -> Result<u8> {
+    let out = a.out.clone();
     let cfg = TrainConfig {
         base: a.base,
-        train: tr,
-        validation: va,
-        out: a.out.clone(),
+        train,
+        validation,
+        out: a.out,
         epochs: a.epochs,
         layers: a.layers,
         trainable_layers: a.trainable_layers,
@@ -290,7 +281,7 @@ fn train_chinese(a: TrainArgs) -> Result<u8> {
         version: a.version,
     };
     run_training(&cfg)?;
-    eprintln!("model written to {}", a.out.display());
+    eprintln!("model written to {}", out.display());
     Ok(0)
 }
 

@@ -292,6 +292,7 @@ pub fn practices(sentence: &Sentence, context: &SentenceContext, probs: &[f32], 
                 condition: if negated { None } else { reading.condition.clone() },
                 scope: if about_policy { Some("about_policy".to_string()) } else { scope.clone() },
                 language: sentence.language,
+                sdk: None,
             };
             if !out.contains(&p) {
                 out.push(p);
