@@ -120,7 +120,8 @@ fn chinese_one_field_per_item_under_a_title() {
     let p = list_practices("zh_fields_blocks.md");
     assert_eq!(actor_of(&p, "个推推送SDK"), org("getui"));
     assert_eq!(actor_of(&p, "微信开放平台SDK"), org("tencent"));
-    assert_eq!(types_of(&p, "微信开放平台SDK"), ["android_id"]);
+    // "设备标识符（Android ID）": the umbrella and its member.
+    assert_eq!(types_of(&p, "微信开放平台SDK"), ["android_id", "device_ids"]);
 }
 
 #[test]
