@@ -6,7 +6,7 @@ F=../tests/fixtures
 seed() { local t=$1; shift; mkdir -p corpus/$t; for f in "$@"; do [ -f "$f" ] && cp "$f" "corpus/$t/$(echo "${f#../}" | tr '/' '_')"; done; true; }
 shopt -s nullglob globstar
 seed har $F/**/*.har ../examples/**/*.har
-seed policy $F/policy/** ../policies/*
+seed policy $F/policy/** ../policies/* ../examples/**/privacy* ../examples/**/PRIVACY*
 seed axml $F/**/*.axml $F/**/AndroidManifest.bin
 seed arsc $F/**/*.arsc
 seed protobuf $F/**/*.pb
