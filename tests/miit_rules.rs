@@ -4,6 +4,7 @@
 //! (no model): the rules do not depend on extracted practices.
 
 #[path = "support/run.rs"]
+#[allow(dead_code)]
 mod run;
 
 use run::{candor, stderr, stdout};
