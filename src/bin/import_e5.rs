@@ -270,6 +270,9 @@ fn run() -> Res<()> {
     put("embeddings.position_embeddings.weight".into(), get("emb.pos")?, vec![h.max_pos, hd])?;
     let types = get("emb.type")?;
     let type_rows = types.len() / hd;
+    if type_rows != h.type_vocab {
+        return Err(format!("emb.type holds {type_rows} rows, the header says {}", h.type_vocab));
+    }
     put("embeddings.token_type_embeddings.weight".into(), types, vec![type_rows, hd])?;
     put("embeddings.LayerNorm.weight".into(), get("emb.ln.w")?, vec![hd])?;
     put("embeddings.LayerNorm.bias".into(), get("emb.ln.b")?, vec![hd])?;
@@ -318,7 +321,6 @@ fn run() -> Res<()> {
     });
     std::fs::write(a.out.join("config.json"), serde_json::to_string_pretty(&config).map_err(|e| e.to_string())? + "\n")
         .map_err(|e| format!("config.json: {e}"))?;
-    let _ = h.type_vocab;
     eprintln!("wrote {}", a.out.display());
     check(&a.out)
 }

@@ -69,6 +69,27 @@ impl ChineseStatementTables {
         CELL.get_or_init(|| serde_json::from_str(STATEMENTS_ZH_JSON).unwrap_or_default())
     }
 
+    /// The actions of the practice verbs in `text[from..to]`, left to right
+    /// (longest verb at each place), stepping over the byte ranges of `skip`.
+    fn verbs_in(&self, text: &str, from: usize, to: usize, skip: &[(usize, usize)]) -> Vec<Action> {
+        let mut out = Vec::new();
+        let mut k = from;
+        while k < to {
+            if let Some(&(_, end)) = skip.iter().find(|(s, e)| k >= *s && k < *e) {
+                k = end;
+                continue;
+            }
+            match self.verb_at(&text[k..]) {
+                Some((a, len)) => {
+                    out.push(a);
+                    k += len;
+                }
+                None => k += text[k..].chars().next().map_or(1, char::len_utf8),
+            }
+        }
+        out
+    }
+
     /// The action and byte length of the longest practice verb at the start of `s`.
     fn verb_at(&self, s: &str) -> Option<(Action, usize)> {
         let mut best: Option<(Action, usize)> = None;
@@ -192,17 +213,7 @@ pub fn read_statement_zh(text: &str, block: BlockKind) -> StatementReading {
         let we = t.first_party_subjects.iter().any(|s| head.contains(s.as_str()));
         let user = !we && t.user_subjects.iter().any(|s| head.contains(s.as_str()));
         let recipient = !we && !user && t.third_party_subjects.iter().any(|s| head.contains(s.as_str()));
-        let mut denied_here = Vec::new();
-        let mut k = after;
-        while k < clause_end {
-            match t.verb_at(&text[k..]) {
-                Some((a, len)) => {
-                    denied_here.push(a);
-                    k += len;
-                }
-                None => k += text[k..].chars().next().map_or(1, char::len_utf8),
-            }
-        }
+        let denied_here = t.verbs_in(text, after, clause_end, &[]);
         let linking = t.off_practice_clauses.iter().any(|w| text[after..clause_end].contains(w.as_str()));
         if linking && !denied_here.is_empty() {
             negation.off_practice = true;
@@ -226,20 +237,9 @@ pub fn read_statement_zh(text: &str, block: BlockKind) -> StatementReading {
         negation.conditional = true;
     }
     // Verbs outside every denial are affirmed.
-    let mut k = 0usize;
-    while k < text.len() {
-        if let Some(&(_, end)) = negated_spans.iter().find(|(s, e)| k >= *s && k < *e) {
-            k = end;
-            continue;
-        }
-        match t.verb_at(&text[k..]) {
-            Some((a, len)) => {
-                if !negation.affirmed.contains(&a) {
-                    negation.affirmed.push(a);
-                }
-                k += len;
-            }
-            None => k += text[k..].chars().next().map_or(1, char::len_utf8),
+    for a in t.verbs_in(text, 0, text.len(), &negated_spans) {
+        if !negation.affirmed.contains(&a) {
+            negation.affirmed.push(a);
         }
     }
     // "仅与X共享": only the recipients after the marker are allowed.

@@ -241,14 +241,7 @@ fn train_chinese(a: TrainArgs) -> Result<u8> {
         None => Vec::new(),
     };
     let all = capp130_examples(&dir, &split, &hand, ont, &groups)?;
-    let keep_other = |text: &str| {
-        let mut h: u64 = 0xcbf29ce484222325;
-        for b in text.bytes() {
-            h ^= b as u64;
-            h = h.wrapping_mul(0x100000001b3);
-        }
-        (h % 10_000) as f64 / 10_000.0 < a.other_fraction
-    };
+    let keep_other = |text: &str| (super::dataset::stable_hash(text) % 10_000) as f64 / 10_000.0 < a.other_fraction;
     let pick = |p: Part| all.iter().filter(|(q, _)| *q == p).map(|(_, e)| e.clone()).collect::<Vec<_>>();
     let tr: Vec<_> = pick(Part::Train).into_iter().filter(|e| !e.labels.is_empty() || keep_other(&e.text)).collect();
     let (va, te) = (pick(Part::Dev), pick(Part::Test));

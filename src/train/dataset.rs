@@ -24,16 +24,21 @@ pub enum Split {
     Test,
 }
 
-/// Assign a policy to a split from a stable hash of its name: 20% test,
-/// 10% validation, 70% train.
-pub fn split_of(policy: &str) -> Split {
-    // FNV-1a: stable across platforms and Rust versions.
+/// FNV-1a of a text: a hash stable across platforms and Rust versions,
+/// for splits and samples that must not change between runs.
+pub fn stable_hash(text: &str) -> u64 {
     let mut h: u64 = 0xcbf29ce484222325;
-    for b in policy.bytes() {
+    for b in text.bytes() {
         h ^= b as u64;
         h = h.wrapping_mul(0x100000001b3);
     }
-    match h % 10 {
+    h
+}
+
+/// Assign a policy to a split from a stable hash of its name: 20% test,
+/// 10% validation, 70% train.
+pub fn split_of(policy: &str) -> Split {
+    match stable_hash(policy) % 10 {
         0 | 1 => Split::Test,
         2 => Split::Validation,
         _ => Split::Train,

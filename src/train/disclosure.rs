@@ -42,12 +42,7 @@ pub struct AppSentence {
 /// looked at and tuned there) or `test` (only reported), by a stable hash
 /// of the app name.
 pub fn app_half(app: &str) -> &'static str {
-    let mut h: u64 = 0xcbf29ce484222325;
-    for b in app.bytes() {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x100000001b3);
-    }
-    if h % 2 == 0 {
+    if super::dataset::stable_hash(app) % 2 == 0 {
         "dev"
     } else {
         "test"

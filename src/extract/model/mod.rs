@@ -277,6 +277,23 @@ impl ModelExtractor {
         Ok(out.into_iter().map(|p| p.unwrap_or_default()).collect())
     }
 
+    /// Label probabilities of texts, in input order, each read by the model
+    /// of its language (each language's texts in one batch).
+    fn predict_by_language(&self, items: &[(crate::policy::Language, &str)]) -> crate::Result<Vec<Vec<f32>>> {
+        let mut probs: Vec<Vec<f32>> = vec![Vec::new(); items.len()];
+        for language in [crate::policy::Language::En, crate::policy::Language::Zh] {
+            let picked: Vec<usize> = (0..items.len()).filter(|&k| items[k].0 == language).collect();
+            if picked.is_empty() {
+                continue;
+            }
+            let texts: Vec<&str> = picked.iter().map(|&k| items[k].1).collect();
+            for (&k, p) in picked.iter().zip(self.predict_cached(self.classifier_for(language), &texts)?) {
+                probs[k] = p;
+            }
+        }
+        Ok(probs)
+    }
+
     /// The sentences of a policy the model reads (those that may state a
     /// practice), each with the text the model reads for it: a list item
     /// under a lead-in that ends in a colon ("we collect the following
@@ -363,29 +380,15 @@ impl Extractor for ModelExtractor {
         for d in docs {
             by_model.extend(Self::candidates(d).into_iter().map(|(i, t)| (d.sentences[i].language, t)));
         }
-        for language in [crate::policy::Language::En, crate::policy::Language::Zh] {
-            let texts: Vec<&str> = by_model.iter().filter(|(l, _)| *l == language).map(|(_, t)| t.as_str()).collect();
-            if !texts.is_empty() {
-                self.predict_cached(self.classifier_for(language), &texts)?;
-            }
-        }
-        Ok(())
+        let items: Vec<(crate::policy::Language, &str)> = by_model.iter().map(|(l, t)| (*l, t.as_str())).collect();
+        self.predict_by_language(&items).map(|_| ())
     }
 
     fn extract(&self, doc: &PolicyDocument) -> crate::Result<Vec<Practice>> {
         let candidates = Self::candidates(doc);
-        // Each language's sentences go to its model in one batch.
-        let mut probs: Vec<Vec<f32>> = vec![Vec::new(); candidates.len()];
-        for language in [crate::policy::Language::En, crate::policy::Language::Zh] {
-            let picked: Vec<usize> = (0..candidates.len()).filter(|&k| doc.sentences[candidates[k].0].language == language).collect();
-            if picked.is_empty() {
-                continue;
-            }
-            let texts: Vec<&str> = picked.iter().map(|&k| candidates[k].1.as_str()).collect();
-            for (&k, p) in picked.iter().zip(self.predict_cached(self.classifier_for(language), &texts)?) {
-                probs[k] = p;
-            }
-        }
+        let items: Vec<(crate::policy::Language, &str)> =
+            candidates.iter().map(|(i, t)| (doc.sentences[*i].language, t.as_str())).collect();
+        let probs = self.predict_by_language(&items)?;
         let mut practices = Vec::new();
         for ((i, _), p) in candidates.iter().zip(&probs) {
             let i = *i;
