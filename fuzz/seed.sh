@@ -17,6 +17,7 @@ seed plist $F/**/*.plist $F/**/*.xcprivacy
 seed manifest $F/**/AndroidManifest*.xml ../examples/**/AndroidManifest.xml
 seed device $F/**/device*.json ../examples/**/device.json
 seed catalog $F/catalog/*
+seed sdk_list $F/sdk_list/* ../examples/**/privacy* ../examples/**/PRIVACY*
 # The members of the real APK seed the binary formats.
 python3 - <<'PY' || echo "python3 not found: AXML, DEX and resources.arsc corpora start empty"
 import zipfile, glob, os

@@ -381,6 +381,9 @@ fn mentions_find_categories_and_organizations() {
     assert_eq!(mentions("We use Adjust and Branch to attribute installs."), ["adjust", "branch"]);
     assert!(mentions("You can adjust your settings at any branch office.").is_empty());
     assert_eq!(mentions("Bugsnag and Sentry receive crash reports."), ["bugsnag", "sentry"]);
+    // "third-party devices" names a device, not a recipient (`not_recipients`).
+    assert_eq!(mentions("We share it with TV providers like Google to enable casting on third party devices like TVs."), ["google"]);
+    assert!(mentions("Links to third-party websites are not covered.").is_empty());
 }
 
 #[test]

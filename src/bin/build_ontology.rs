@@ -159,6 +159,8 @@ struct Org {
 struct Entities {
     categories: Vec<Value>,
     orgs: Vec<Org>,
+    /// Phrases that name no recipient although they contain a category name.
+    not_recipients: Vec<Value>,
 }
 
 /// Hosts claimed so far: host -> org id. The first claim wins.
@@ -465,7 +467,8 @@ fn build_entities(data: &Path, ont: &Path) -> Res<Entities> {
             o.categories.insert("third_party".to_string());
         }
     }
-    Ok(Entities { categories, orgs })
+    let not_recipients = cur["not_recipients"].as_array().cloned().unwrap_or_default();
+    Ok(Entities { categories, orgs, not_recipients })
 }
 
 fn generalize_domains(b: &mut Builder) {
@@ -875,8 +878,12 @@ fn write_entities(path: &Path, e: &Entities) -> Res<()> {
         });
         orgs.push(v.to_string());
     }
-    let text =
-        format!("{{\"categories\":[\n{}\n],\n\"organizations\":[\n{}\n]}}\n", cats.join(",\n"), orgs.join(",\n"));
+    let text = format!(
+        "{{\"categories\":[\n{}\n],\n\"organizations\":[\n{}\n],\n\"not_recipients\":{}}}\n",
+        cats.join(",\n"),
+        orgs.join(",\n"),
+        Value::Array(e.not_recipients.clone())
+    );
     write_text(path, &text)?;
     eprintln!(
         "entities.json: {} categories, {} organizations, {} domains, {} bytes",

@@ -501,7 +501,10 @@ pub fn judge_flow(flow: &Flow, practices: &[Practice], ont: &Ontologies, named: 
         };
         if p.negated {
             // "We only share it with X" does not deny what goes to X.
-            if p.except.iter().any(|e| actor_covers(e, &flow.destination, ont, named).is_some()) || !denial_bears(p, flow) {
+            // The allowed recipients are read strictly: "only with vendors
+            // working on our behalf" does not allow an ad network or a
+            // social network, even one the policy names elsewhere.
+            if p.except.iter().any(|e| actor_covers(e, &flow.destination, ont, false).is_some()) || !denial_bears(p, flow) {
                 continue;
             }
             contradicting.push(i);

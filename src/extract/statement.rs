@@ -60,6 +60,11 @@ pub struct StatementTables {
     /// ("legal": "required by law"; "corporate_transaction": "merger").
     #[serde(default)]
     pub conditions: std::collections::BTreeMap<String, Vec<String>>,
+    /// Phrases of an item of a list of legal grounds for processing without
+    /// consent ("national security", "publicly disclosed"): a sentence with
+    /// one and no speaker of its own is [`StatementKind::LegalGround`].
+    #[serde(default)]
+    pub legal_grounds: Vec<String>,
     /// Starts of a sentence about the policy itself ("this page", "this policy").
     #[serde(default)]
     pub meta_starts: Vec<String>,
@@ -235,6 +240,15 @@ pub fn statement_kind(text: &str, block: BlockKind) -> StatementKind {
     if block == BlockKind::Heading {
         return StatementKind::Heading;
     }
+    // "vi. Where the personal information is voluntarily disclosed to the
+    // public by yourself;": an item of a list of legal grounds names when a
+    // practice may happen without consent, not that it does. A sentence with
+    // a speaker of its own ("we may share it where ...") states a practice.
+    let padded = format!(" {} ", lower.replace(|c: char| !c.is_alphanumeric(), " "));
+    let speaker = [" we ", " us ", " our "].iter().any(|w| padded.contains(w));
+    if !speaker && t.legal_grounds.iter().any(|g| lower.contains(g.as_str())) {
+        return StatementKind::LegalGround;
+    }
     // A short line without a sentence's end, set in Title Case or capitals,
     // is a heading that the source did not mark up as one.
     let ws: Vec<&str> = trimmed.split_whitespace().collect();
@@ -252,6 +266,14 @@ pub fn statement_kind(text: &str, block: BlockKind) -> StatementKind {
         }
         let all_caps = trimmed.chars().filter(|c| c.is_alphabetic()).all(|c| !c.is_lowercase());
         if all_caps && lettered.len() >= 2 {
+            return StatementKind::Heading;
+        }
+        // A short line in sentence case with no subject or finite verb of a
+        // clause ("Data from other sources", "Transfer of information") is a
+        // heading too.
+        let clause_words = ["we", "you", "they", "it", "i", "is", "are", "was", "were", "will", "may", "can", "do", "does", "not", "should", "must"];
+        let has_clause = ws.iter().any(|w| clause_words.contains(&w.to_lowercase().trim_matches(|c: char| !c.is_alphanumeric())));
+        if block == BlockKind::Paragraph && starts_upper && lettered.len() <= 6 && !has_clause && !trimmed.ends_with(':') {
             return StatementKind::Heading;
         }
     }
@@ -275,10 +297,20 @@ pub fn read_statement(text: &str, block: BlockKind) -> StatementReading {
     let mut negation = NegationReading::default();
     let mut allowed_from = None;
     // Exceptions ("except", "unless", "other than") name what is allowed.
+    // One that names only an extraordinary event ("except if our company is
+    // acquired", "unless required by law") allows no routine transfer: the
+    // denial stands for the flows an app shows.
+    let mut routine_exception = false;
     for (i, w) in ws.iter().enumerate() {
         if t.exceptions.iter().any(|e| phrase_at(&ws, i, e)) {
+            if !extraordinary_exception(&lower[w.start..], t) {
+                routine_exception = true;
+            }
             allowed_from.get_or_insert(w.start);
         }
+    }
+    if !routine_exception {
+        allowed_from = None;
     }
     let mut negated_verbs: Vec<usize> = Vec::new();
     let mut i = 0;
@@ -370,9 +402,15 @@ pub fn read_statement(text: &str, block: BlockKind) -> StatementReading {
             continue;
         }
         let window = &ws[i..ws.len().min(i + 10)];
-        let shares = window.iter().any(|x| matches!(verb_action(x.text), Some(Action::Share) | Some(Action::Sell)));
+        let is_share = |x: &Word| matches!(verb_action(x.text), Some(Action::Share) | Some(Action::Sell));
+        // "... and only with vendors working on our behalf": the share verb
+        // stands before the "only".
+        let only_with_next = ws.get(i + 1).is_some_and(|x| x.text == "with") && ws[..i].iter().any(is_share);
+        let shares = window.iter().any(is_share) || only_with_next;
         let with_at = window.iter().position(|x| x.text == "with" || x.text == "to");
-        let described = t.only_as_described.iter().any(|d| lower[w.start..].contains(d.as_str()));
+        // "only with vendors ... for the purposes described here" names its
+        // recipients; "we only share it as described" names none.
+        let described = !only_with_next && t.only_as_described.iter().any(|d| lower[w.start..].contains(d.as_str()));
         if shares && with_at.is_some() && !described {
             only_with = true;
             let at = window[with_at.unwrap_or(0)].start;
@@ -385,6 +423,19 @@ pub fn read_statement(text: &str, block: BlockKind) -> StatementReading {
         .find(|(_, phrases)| phrases.iter().any(|p| lower.contains(p.as_str())))
         .map(|(name, _)| name.clone());
     StatementReading { kind, negation, subject, allowed_from, only_with, condition }
+}
+
+/// True when the exception clause starting `clause` (lower case, up to the
+/// next comma or the end of its clause) names a legal duty or a corporate
+/// transaction.
+fn extraordinary_exception(clause: &str, t: &StatementTables) -> bool {
+    let end = clause.find(['.', ';', ',']).unwrap_or(clause.len()).min(160);
+    let end = (0..=end).rev().find(|&e| clause.is_char_boundary(e)).unwrap_or(0);
+    let clause = &clause[..end];
+    ["legal", "corporate_transaction"]
+        .iter()
+        .filter_map(|name| t.conditions.get(*name))
+        .any(|phrases| phrases.iter().any(|p| clause.contains(p.as_str())))
 }
 
 /// A third party at the start of the sentence ("They ...", "These
@@ -494,6 +545,29 @@ mod tests {
         assert!(r.negation.conditional && r.allowed_from.is_some(), "{r:?}");
         let r = read("We do not share your personal information with third parties.");
         assert!(!r.negation.conditional, "{r:?}");
+        // An exception that names only an extraordinary event leaves the
+        // denial standing for routine flows.
+        let r = read("Your contact information will not be given to any other company for any reason, except if our entire company should be purchased by a third party.");
+        assert!(!r.negation.conditional && r.allowed_from.is_none() && !r.negation.denied.is_empty(), "{r:?}");
+        let r = read("We do not share your information with third parties unless required by law.");
+        assert!(!r.negation.conditional, "{r:?}");
+        let r = read("We do not share your information without your consent, except as required by law.");
+        assert!(r.negation.conditional, "{r:?}");
+    }
+
+    #[test]
+    fn legal_grounds_and_sentence_case_headings() {
+        let kind = |s: &str| statement_kind(s, BlockKind::ListItem);
+        assert_eq!(kind("vi. Where the involved personal information is voluntarily disclosed to public by yourself;"), StatementKind::LegalGround);
+        assert_eq!(kind("Directly related to national security or national defense security;"), StatementKind::LegalGround);
+        assert_eq!(kind("We may share your information where it is related to national security."), StatementKind::Statement);
+        let para = |s: &str| statement_kind(s, BlockKind::Paragraph);
+        assert_eq!(para("Data from other sources"), StatementKind::Heading);
+        assert_eq!(para("Transfer of information"), StatementKind::Heading);
+        assert_eq!(para("We collect your location"), StatementKind::Statement);
+        assert_eq!(para("Data we collect:"), StatementKind::Statement);
+        assert_eq!(kind("Email address"), StatementKind::Statement);
+        assert_eq!(para("We may provide your personal data to you or a third party you choose in a machine-readable format."), StatementKind::Meta);
     }
 
     #[test]
@@ -502,6 +576,8 @@ mod tests {
         assert!(r.only_with && r.allowed_from.is_some(), "{r:?}");
         let r = read("We only share information as described in this policy with partners.");
         assert!(!r.only_with, "{r:?}");
+        let r = read("We share your information as necessary and only with vendors working on our behalf for the purposes described in this policy.");
+        assert!(r.only_with && r.allowed_from.is_some(), "{r:?}");
         assert_eq!(read("None of them collect your e-mail address.").subject, Subject::ThirdParty);
         assert_eq!(read("We collect your e-mail address.").subject, Subject::Unknown);
         assert_eq!(read("This service may collect your device model.").subject, Subject::ThirdParty);

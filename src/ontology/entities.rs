@@ -40,6 +40,11 @@ pub struct Organization {
 struct EntitiesFile {
     categories: Vec<EntityCategory>,
     organizations: Vec<Organization>,
+    /// Phrases that contain a recipient's name but name no recipient
+    /// ("third-party devices", "third-party websites"): a match on one
+    /// takes the place of the shorter name inside it and then names nothing.
+    #[serde(default)]
+    not_recipients: Vec<String>,
 }
 
 /// Lookups over categories and organizations.
@@ -69,14 +74,15 @@ impl EntityOntology {
     pub fn from_json(json: &str) -> crate::Result<Self> {
         let file: EntitiesFile =
             serde_json::from_str(json).map_err(|e| crate::Error::Data(format!("entities.json: {e}")))?;
-        Self::build(file.categories, file.organizations)
+        Self::build(file.categories, file.organizations, file.not_recipients)
     }
 
     /// Build from parsed parts, checking ids, parents and category references.
-    pub fn build(categories: Vec<EntityCategory>, organizations: Vec<Organization>) -> crate::Result<Self> {
+    pub fn build(categories: Vec<EntityCategory>, organizations: Vec<Organization>, not_recipients: Vec<String>) -> crate::Result<Self> {
         let digest = super::short_digest(&[
             &serde_json::to_string(&categories).unwrap_or_default(),
             &serde_json::to_string(&organizations).unwrap_or_default(),
+            &not_recipients.join("\n"),
         ]);
         let mut category_by_id = HashMap::new();
         for (i, c) in categories.iter().enumerate() {
@@ -131,6 +137,7 @@ impl EntityOntology {
                 }
             }
         }
+        phrases.extend(not_recipients.into_iter().map(|n| (n, String::new())));
         let matcher = PhraseMatcher::new(phrases)?;
         Ok(EntityOntology { categories, organizations, category_by_id, org_by_id, org_by_domain, matcher, digest })
     }
@@ -191,7 +198,10 @@ impl EntityOntology {
     /// Organization and category mentions in text. A match id is either an
     /// organization id or `category:<id>`; see [`EntityOntology::split_mention`].
     pub fn find_mentions(&self, text: &str) -> Vec<PhraseMatch> {
-        self.matcher.find(text)
+        let mut found = self.matcher.find(text);
+        // A phrase of `not_recipients` names no one.
+        found.retain(|m| !m.id.is_empty());
+        found
     }
 
     /// Tell apart an organization mention from a category mention.
