@@ -20,7 +20,7 @@ pub fn may_state_practice(text: &str) -> bool {
 /// change the practices decoded from the same probabilities: it is part of
 /// the extractor's version, so practices cached by an older candor are not
 /// reused.
-pub const REVISION: u32 = 8;
+pub const REVISION: u32 = 9;
 
 // The three bars below were chosen together for `candor-minilm-7-l4` on a
 // grid (practice 0.6/0.7/0.8 x phrase 0.05/0.1/0.2 x umbrella
@@ -196,7 +196,13 @@ pub fn practices(sentence: &Sentence, context: &SentenceContext, probs: &[f32], 
         }
     }
     let pronoun = pronoun || list_third;
-    let third = pronoun || on(idx::THIRD_PARTY) || (!mentions.is_empty() && p_third >= 0.5 * threshold(labels, idx::THIRD_PARTY));
+    // "Your personal information will be transferred from your jurisdiction
+    // to servers in another country": a sentence about where data is stored
+    // or goes, naming no recipient, speaks of a cross-border transfer (read
+    // by `region`), not of a third party receiving the data.
+    let cross_border_only = mentions.is_empty() && !pronoun && states_cross_border(sentence);
+    let third = !cross_border_only
+        && (pronoun || on(idx::THIRD_PARTY) || (!mentions.is_empty() && p_third >= 0.5 * threshold(labels, idx::THIRD_PARTY)));
     let first = on(idx::FIRST_PARTY) && !pronoun;
     // Recipients named after "except", "other than" or "only ... with" are
     // the ones allowed: a denial leaves them out.
@@ -348,6 +354,16 @@ pub fn practices(sentence: &Sentence, context: &SentenceContext, probs: &[f32], 
         push(&Actor::ThirdParty, Action::Share, true, &allowed_actors, None, &mut out);
     }
     out
+}
+
+/// Whether the sentence says where data is stored or that it goes abroad
+/// (a storage or transfer statement of [`crate::extract::region`]).
+fn states_cross_border(sentence: &Sentence) -> bool {
+    use crate::extract::region::{read_sentence, RegionCues, RegionKind};
+    let Ok(cues) = RegionCues::shipped() else { return false };
+    read_sentence(&sentence.text, sentence.start, sentence.language, cues)
+        .iter()
+        .any(|r| matches!(r.kind, RegionKind::TransferredTo | RegionKind::StoredIn | RegionKind::StaysIn))
 }
 
 /// Data types the sentence names: every ontology phrase in a sentence the
