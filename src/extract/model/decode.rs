@@ -20,7 +20,7 @@ pub fn may_state_practice(text: &str) -> bool {
 /// change the practices decoded from the same probabilities: it is part of
 /// the extractor's version, so practices cached by an older candor are not
 /// reused.
-pub const REVISION: u32 = 9;
+pub const REVISION: u32 = 10;
 
 // The three bars below were chosen together for `candor-minilm-7-l4` on a
 // grid (practice 0.6/0.7/0.8 x phrase 0.05/0.1/0.2 x umbrella
@@ -139,7 +139,17 @@ pub fn practices(sentence: &Sentence, context: &SentenceContext, probs: &[f32], 
     let about_policy = reading.kind == StatementKind::Meta;
     let on = |i: usize| probs.get(i).copied().unwrap_or(0.0) >= threshold(labels, i);
     let p_practice = probs.get(idx::PRACTICE).copied().unwrap_or(0.0);
-    let states_practice = on(idx::PRACTICE) && p_practice >= labels.decoding.min_practice;
+    // An item of a list whose lead-in states a practice ("For registered
+    // users, data stored on our server consist of:") and that names data
+    // ("a login, an encrypted password and an email") states that practice,
+    // however short the item is.
+    let lead_in_practice = context.block == BlockKind::ListItem
+        && context.lead_in.is_some_and(|(lead, _)| {
+            let r = read_statement(&lead.text, BlockKind::Paragraph);
+            lead.text.trim_end().ends_with([':', '\u{ff1a}']) && r.negation.denied.is_empty() && !r.negation.affirmed.is_empty()
+        })
+        && !ont.data_types.find_phrases(&sentence.text).is_empty();
+    let states_practice = (on(idx::PRACTICE) && p_practice >= labels.decoding.min_practice) || lead_in_practice;
     // A recipient named in the sentence (an organization, "advertising
     // partners", "payment processors") halves the bar for the third-party
     // head. "They", "these partners", "none of them" are the third parties
