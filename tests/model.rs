@@ -146,6 +146,21 @@ fn known_sentences_get_the_expected_practices() {
     let ps = extract_one(&ex, "Please read our terms of service carefully before using the website.");
     assert!(ps.is_empty(), "{ps:#?}");
 
+    // A sentence about where data goes, naming no recipient, is a
+    // cross-border statement, not a share with third parties.
+    let ps = extract_one(&ex, "Your personal information will be transferred from your jurisdiction to servers located in the United States.");
+    assert!(ps.iter().all(|p| p.actor == Actor::FirstParty), "{ps:#?}");
+
+    // An item of a list whose lead-in states a practice states it too.
+    let doc = candor::policy::parse_policy(
+        b"<p>For registered users, data stored on our server consist of:</p><ul><li>the information given at registration time (at least a login, an encrypted password and an email address)</li></ul>",
+        Some(candor::policy::PolicyFormat::Html),
+        "t",
+    )
+    .unwrap();
+    let ps = ex.extract(&doc).unwrap();
+    assert!(ps.iter().any(|p| !p.negated && p.actor == Actor::FirstParty && p.data_type == "email_address"), "{ps:#?}");
+
     // Evidence spans point into the normalized text.
     let doc = candor::policy::parse_policy(
         b"Introduction.\n\nWe collect your precise location to show nearby stores.",
