@@ -171,13 +171,26 @@ pub fn statement_kind_zh(text: &str, block: BlockKind) -> StatementKind {
     StatementKind::Statement
 }
 
+/// Whether an SDK is what collects ("我们使用听云SDK获取您的位置信息",
+/// "号码认证SDK需要收集上述网络信息"): the first collecting verb comes after
+/// a mention of an SDK, with no first-party subject between them.
+fn sdk_collects(text: &str, t: &ChineseStatementTables) -> bool {
+    let upper = text.to_uppercase();
+    let Some(verb_at) = t.verbs.get("collect").and_then(|vs| vs.iter().filter_map(|v| upper.find(v.as_str())).min()) else {
+        return false;
+    };
+    let Some(sdk_at) = upper[..verb_at].rfind("SDK") else { return false };
+    let between = &upper[sdk_at..verb_at];
+    !t.first_party_subjects.iter().any(|s| between.contains(s.as_str()))
+}
+
 /// Read a Chinese sentence: its kind, its subject and what its negations
 /// apply to.
 pub fn read_statement_zh(text: &str, block: BlockKind) -> StatementReading {
     let t = ChineseStatementTables::shipped();
     let kind = statement_kind_zh(text, block);
     let trimmed = text.trim_start();
-    let subject = if t.third_party_pronoun_starts.iter().any(|p| trimmed.starts_with(p.as_str())) {
+    let subject = if t.third_party_pronoun_starts.iter().any(|p| trimmed.starts_with(p.as_str())) || sdk_collects(text, t) {
         Subject::ThirdParty
     } else {
         Subject::Unknown
