@@ -38,6 +38,10 @@ pub struct ChineseStatementTables {
     pub third_party_pronoun_starts: Vec<String>,
     /// Exceptions and consent conditions that make a denial conditional.
     pub exceptions: Vec<String>,
+    /// Exception words that announce a list of circumstances rather than of
+    /// recipients ("以下情况", "除外"), when the sentence ends in a colon.
+    #[serde(default)]
+    pub circumstance_exceptions: Vec<String>,
     /// "仅", "只": an "only ... with X" statement when a recipient marker follows.
     pub only: Vec<String>,
     pub only_recipient_markers: Vec<String>,
@@ -246,6 +250,14 @@ pub fn read_statement_zh(text: &str, block: BlockKind) -> StatementReading {
         }
         i = after;
     }
+    // "我们不会转让您的个人信息，但以下情况除外：" followed by a list of
+    // circumstances (legal duties, a merger, consent): the denial stands for
+    // the routine flows an app shows, and no recipient is allowed.
+    let trimmed_end = text.trim_end();
+    let circumstances_only = exception
+        && trimmed_end.ends_with(['：', ':'])
+        && t.exceptions.iter().filter(|e| text.contains(e.as_str())).all(|e| t.circumstance_exceptions.contains(e));
+    let exception = exception && !circumstances_only;
     if !negation.denied.is_empty() && exception {
         negation.conditional = true;
     }
@@ -324,6 +336,19 @@ mod tests {
         let r = read("我们不会收集您的通讯录。");
         assert_eq!(r.negation.denied, vec![Action::Collect]);
         assert!(!r.negation.conditional);
+        // A list of circumstances after the colon allows no recipient.
+        let r = read("我们不会将您的个人信息转让给任何公司、组织和个人，但以下情况除外：");
+        assert!(r.negation.denied.contains(&Action::Share) && !r.negation.conditional && r.allowed_from.is_none(), "{r:?}");
+        let r = read("除非获得您的同意，我们不会与第三方共享您的个人信息。");
+        assert!(r.negation.conditional, "{r:?}");
+    }
+
+    #[test]
+    fn an_sdk_that_collects_is_the_subject() {
+        assert_eq!(read("我们使用听云SDK获取您的位置信息权限，用于收集崩溃日志。").subject, Subject::ThirdParty);
+        assert_eq!(read("号码认证SDK需要收集上述网络信息、当前手机号码的掩码。").subject, Subject::ThirdParty);
+        assert_eq!(read("我们会收集您的设备信息，并提供给推送SDK。").subject, Subject::Unknown);
+        assert_eq!(read("为接入推送SDK，我们会收集您的设备标识符。").subject, Subject::Unknown);
     }
 
     #[test]
