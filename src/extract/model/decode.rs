@@ -20,7 +20,7 @@ pub fn may_state_practice(text: &str) -> bool {
 /// change the practices decoded from the same probabilities: it is part of
 /// the extractor's version, so practices cached by an older candor are not
 /// reused.
-pub const REVISION: u32 = 12;
+pub const REVISION: u32 = 13;
 
 // The three bars below were chosen together for `candor-minilm-7-l4` on a
 // grid (practice 0.6/0.7/0.8 x phrase 0.05/0.1/0.2 x umbrella
@@ -268,7 +268,10 @@ pub fn practices(sentence: &Sentence, context: &SentenceContext, probs: &[f32], 
     // In a sentence with a negation, an action is affirmed only where a
     // verb of it stands outside the negation ("we *collect* it but do not
     // share it"); "we do not sell your data" affirms no sharing.
-    let negation_read = !denied.is_empty() || scoped;
+    // A negation the reading finds is read so even where the model's
+    // negation head is unsure ("未经您授权，我们不会将您的个人信息与服务商共享"
+    // affirms no share).
+    let negation_read = !denied.is_empty() || scoped || !reading.negation.denied.is_empty();
     let model_actions: Vec<Action> = Action::ALL.iter().enumerate().filter(|(k, _)| on(idx::ACTIONS + k)).map(|(_, a)| *a).collect();
     let predicted: Vec<Action> = if states_practice {
         model_actions
