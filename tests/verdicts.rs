@@ -141,6 +141,34 @@ fn scoped_denials_restrictions_and_headings_do_not_deny() {
 }
 
 #[test]
+fn a_host_named_by_its_brand_and_a_denial_with_only_a_merger_as_exception() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = write(
+        dir.path(),
+        "privacy.md",
+        "# Privacy Policy\n\nWe collect your email address through our sales platform, Lemon Squeezy, when you subscribe.\n\n\
+         Your contact information will not be sold, transferred or given to any other company for any reason, \
+         except if our entire company should be purchased by a third party.\n",
+    );
+    let device = write(dir.path(), "device.json", r#"{"email_address": "tester@example.org"}"#);
+    let traffic = write(
+        dir.path(),
+        "traffic.har",
+        &har(&[
+            ("POST", "https://api.lemonsqueezy.com/v1/checkouts", r#"{"email": "tester@example.org"}"#),
+            ("POST", "https://api.braze.com/users/track", r#"{"email": "tester@example.org"}"#),
+        ]),
+    );
+    let inputs = ObserveInputs { traffic: vec![traffic], device: Some(device), ..Default::default() };
+    let v = verdicts(&model(), &policy, &inputs);
+    let verdict_of = |dt: &str, who: &str| v.iter().find(|(d, w, _)| d == dt && w == who).map(|x| x.2);
+    // No organization of the ontology owns lemonsqueezy.com: the policy names it by its brand.
+    assert_eq!(verdict_of("email_address", "lemonsqueezy.com"), Some(Verdict::Clear), "{v:?}");
+    // The only exception is an acquisition: routine transfers stay denied.
+    assert_eq!(verdict_of("email_address", "braze"), Some(Verdict::Incorrect), "{v:?}");
+}
+
+#[test]
 fn check_fails_by_default_on_an_undisclosed_analytics_service() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "privacy.md", "# Privacy Policy\n\nWe collect your email address to create your account.\n");

@@ -365,6 +365,24 @@ fn actor_covers(actor: &Actor, dest: &Destination, ont: &Ontologies, named: bool
     }
 }
 
+/// The name a host of no known organization goes by: the first label of
+/// its registrable domain ("lemonsqueezy" for api.lemonsqueezy.com), when it
+/// is long enough to be read as a name rather than a word.
+fn host_brand(dest: &Destination) -> Option<String> {
+    if dest.first_party || dest.organization.is_some() || crate::observe::destination::is_ip_address(&dest.host) {
+        return None;
+    }
+    let label = dest.domain.split('.').next()?.to_ascii_lowercase();
+    (label.chars().count() >= 6 && label.chars().any(|c| c.is_alphabetic())).then_some(label)
+}
+
+/// Whether a text names a brand, spaces and punctuation aside ("Lemon
+/// Squeezy", "LemonSqueezy" for `lemonsqueezy`).
+fn names_brand(text: &str, brand: &str) -> bool {
+    let squeezed: String = text.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect();
+    squeezed.contains(brand)
+}
+
 fn data_covers(practice_type: &str, flow_type: &str, ont: &Ontologies) -> Option<Match> {
     if practice_type == flow_type {
         Some(Match::Exact)
@@ -482,6 +500,9 @@ pub fn judge_flow(flow: &Flow, practices: &[Practice], ont: &Ontologies, named: 
     let mut contradicting = Vec::new();
     let mut exact = false;
     let first_party_flow = flow.destination.first_party;
+    // A host of no known organization is named by its brand in a sentence
+    // ("We use Lemon Squeezy to process subscriptions").
+    let brand = host_brand(&flow.destination);
     for (i, p) in practices.iter().enumerate() {
         // A clause about children's data only says nothing of the app's
         // users in general ("We do not knowingly collect personal
@@ -495,8 +516,11 @@ pub fn judge_flow(flow: &Flow, practices: &[Practice], ont: &Ontologies, named: 
         if !first_party_flow && !p.negated && p.condition.as_deref().is_some_and(|c| c != "consent") {
             continue;
         }
-        let (Some(a), Some(d)) = (actor_covers(&p.actor, &flow.destination, ont, named), data_covers(&p.data_type, &flow.data_type, ont))
-        else {
+        // "We collect email addresses through our sales platform, Lemonsqueezy"
+        // says the platform gets them, whoever the sentence's subject is.
+        let by_brand = brand.as_deref().is_some_and(|b| names_brand(&p.evidence.text, b));
+        let actor = if by_brand { Some(Match::Exact) } else { actor_covers(&p.actor, &flow.destination, ont, named) };
+        let (Some(a), Some(d)) = (actor, data_covers(&p.data_type, &flow.data_type, ont)) else {
             continue;
         };
         if p.negated {
@@ -598,7 +622,10 @@ pub(crate) const MAX_LABELS: usize = 5;
 /// Compare what the policy declares with what the app was seen to do.
 pub fn compare(declared: &Declared, observed: &Observation, ont: &Ontologies) -> Comparison {
     let practices = declared.practices;
-    let named = |f: &Flow| f.destination.organization.as_ref().is_some_and(|o| declared.names(o));
+    let named = |f: &Flow| {
+        f.destination.organization.as_ref().is_some_and(|o| declared.names(o))
+            || host_brand(&f.destination).is_some_and(|b| practices.iter().any(|p| names_brand(&p.evidence.text, &b)))
+    };
     let flows: Vec<FlowVerdict> = observed.flows.iter().map(|f| judge_flow(f, practices, ont, named(f), declared.personal_info_defined)).collect();
     let mut findings = Vec::new();
 
