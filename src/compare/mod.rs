@@ -472,7 +472,7 @@ fn denial_bears(p: &Practice, flow: &Flow) -> bool {
 /// How specifically a practice speaks of a flow: its actor (an
 /// organization 3, a category 2, third parties or the app maker 1) plus its
 /// data type (the flow's own 2, a broader one 1, personal information in
-/// general 0).
+/// general 0), plus 1 for collecting when the flow goes to the app maker.
 fn specificity(p: &Practice, flow: &Flow) -> u8 {
     let actor = match p.actor {
         Actor::Organization(_) => 3,
@@ -486,7 +486,10 @@ fn specificity(p: &Practice, flow: &Flow) -> u8 {
     } else {
         1
     };
-    actor + data
+    // What the app maker collects is said by "we collect" more directly
+    // than by "we use" or "we keep your data".
+    let act = u8::from(flow.destination.first_party && p.action == crate::extract::Action::Collect);
+    actor + data + act
 }
 
 /// The verdict of one flow and the practices behind it. `named` is true
