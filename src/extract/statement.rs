@@ -51,6 +51,10 @@ pub struct StatementTables {
     /// Words that make a generic data subject refer to a particular set of
     /// data ("this", "such", "from our", "collected through").
     pub qualifiers: Vec<String>,
+    /// Words that hedge a negation just after them ("generally",
+    /// "usually"): such a denial is conditional.
+    #[serde(default)]
+    pub hedges: Vec<String>,
     /// Words of an "only" statement ("only", "solely", "exclusively").
     pub only: Vec<String>,
     /// Phrases after "only" that refer back to the policy ("as described").
@@ -313,6 +317,7 @@ pub fn read_statement(text: &str, block: BlockKind) -> StatementReading {
         allowed_from = None;
     }
     let mut negated_verbs: Vec<usize> = Vec::new();
+    let mut hedged = false;
     let mut i = 0;
     while i < ws.len() {
         let w = ws[i].text;
@@ -322,6 +327,10 @@ pub fn read_statement(text: &str, block: BlockKind) -> StatementReading {
             continue;
         }
         let neg_len = if in_no_way { 3 } else { 1 };
+        // "We generally do not share ...": a hedged negation promises nothing.
+        if (i.saturating_sub(3)..i).any(|k| t.hedges.iter().any(|h| h == ws[k].text)) {
+            hedged = true;
+        }
         if t.off_practice.iter().any(|p| phrase_at(&ws, i, p)) {
             negation.off_practice = true;
             i += neg_len;
@@ -392,7 +401,7 @@ pub fn read_statement(text: &str, block: BlockKind) -> StatementReading {
             }
         }
     }
-    if !negation.denied.is_empty() && (allowed_from.is_some() || qualified_subject(&ws, t)) {
+    if !negation.denied.is_empty() && (allowed_from.is_some() || hedged || qualified_subject(&ws, t)) {
         negation.conditional = true;
     }
     // "We only share ... with X": sharing with anyone else is denied.
@@ -553,6 +562,8 @@ mod tests {
         assert!(!r.negation.conditional, "{r:?}");
         let r = read("We do not share your information without your consent, except as required by law.");
         assert!(r.negation.conditional, "{r:?}");
+        let r = read("We generally do not share personally identifiable information with other companies.");
+        assert!(r.negation.conditional && !r.negation.denied.is_empty(), "{r:?}");
     }
 
     #[test]
