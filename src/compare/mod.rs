@@ -421,6 +421,24 @@ pub struct VerdictRules {
     #[serde(default)]
     pub not_service_providers: Vec<String>,
     pub permission_denial_words: Vec<String>,
+    /// Entity category -> data types a reader expects such a service to get
+    /// (`*`: every service); see [`expected_of`].
+    #[serde(default)]
+    pub expected_data: BTreeMap<String, Vec<String>>,
+}
+
+/// Whether the flow's data is what a reader expects its recipient to get,
+/// by the recipient's categories (`expected_data` in
+/// `ontology/verdict_rules.json`): "we use AdMob" discloses, broadly, an
+/// advertising ID sent to AdMob, not an e-mail address sent to a chat
+/// assistant named as a feature.
+fn expected_of(flow: &Flow, ont: &Ontologies) -> bool {
+    let rules = VerdictRules::shipped();
+    std::iter::once("*")
+        .chain(flow.destination.categories.iter().map(String::as_str))
+        .filter_map(|c| rules.expected_data.get(c))
+        .flatten()
+        .any(|t| *t == flow.data_type || ont.data_types.subsumes(t, &flow.data_type))
 }
 
 /// What a statement about personal information in general covers.
@@ -568,7 +586,7 @@ pub fn judge_flow(flow: &Flow, practices: &[Practice], ont: &Ontologies, named: 
         // A recipient the policy names ("Link to the privacy policies of the
         // third-party services the app uses: AdMob, Firebase ...") is
         // disclosed as one, if only broadly as to what it receives.
-        (true, true) if named && !first_party_flow => Verdict::Vague,
+        (true, true) if named && !first_party_flow && expected_of(flow, ont) => Verdict::Vague,
         (true, true) => Verdict::Omitted,
         (true, false) => Verdict::Incorrect,
         (false, false) => Verdict::Ambiguous,
@@ -761,5 +779,12 @@ mod tests {
             assert!(ont.entities.category_subsumes("third_party", c), "unknown category {c}");
         }
         assert!(!rules.permission_denial_words.is_empty());
+        assert!(rules.expected_data.contains_key("*"));
+        for (c, types) in &rules.expected_data {
+            assert!(c == "*" || ont.entities.category(c).is_some(), "unknown category {c}");
+            for t in types {
+                assert!(ont.data_types.contains(t), "unknown data type {t}");
+            }
+        }
     }
 }
