@@ -151,6 +151,11 @@ fn known_sentences_get_the_expected_practices() {
     let ps = extract_one(&ex, "Your personal information will be transferred from your jurisdiction to servers located in the United States.");
     assert!(ps.iter().all(|p| p.actor == Actor::FirstParty), "{ps:#?}");
 
+    // What a statement leaves out is denied to its recipients.
+    let ps = extract_one(&ex, "Advertising companies may use information (not including your name, address, email address, or telephone number) about your visits to provide advertisements.");
+    assert!(!ps.iter().any(|p| !p.negated && p.data_type == "email_address"), "{ps:#?}");
+    assert!(ps.iter().any(|p| p.negated && p.data_type == "email_address" && p.actor != Actor::FirstParty), "{ps:#?}");
+
     // An item of a list whose lead-in states a practice states it too.
     let doc = candor::policy::parse_policy(
         b"<p>For registered users, data stored on our server consist of:</p><ul><li>the information given at registration time (at least a login, an encrypted password and an email address)</li></ul>",

@@ -20,7 +20,7 @@ pub fn may_state_practice(text: &str) -> bool {
 /// change the practices decoded from the same probabilities: it is part of
 /// the extractor's version, so practices cached by an older candor are not
 /// reused.
-pub const REVISION: u32 = 14;
+pub const REVISION: u32 = 15;
 
 // The three bars below were chosen together for `candor-minilm-7-l4` on a
 // grid (practice 0.6/0.7/0.8 x phrase 0.05/0.1/0.2 x umbrella
@@ -283,6 +283,23 @@ pub fn practices(sentence: &Sentence, context: &SentenceContext, probs: &[f32], 
         Vec::new()
     };
     let mut data = data_types(sentence, probs, labels, ont);
+    // "These companies may use information (not including your name, address,
+    // email address, or telephone number)": the data named after "not
+    // including" is what the sentence's recipients do not get.
+    let spans = exclusion_spans(&sentence.text);
+    let inside = |e: &Option<Evidence>| {
+        e.as_ref().is_some_and(|e| spans.iter().any(|&(a, b)| e.start >= sentence.start + a && e.end <= sentence.start + b))
+    };
+    let excluded: Vec<(String, Option<Evidence>)> = data.iter().filter(|(_, e)| inside(e)).cloned().collect();
+    if !excluded.is_empty() {
+        data.retain(|(_, e)| !inside(e));
+        if data.is_empty() && states_practice && ont.data_types.contains(GENERIC_DATA_TYPE) {
+            data.push((GENERIC_DATA_TYPE.to_string(), None));
+        }
+    }
+    if data.is_empty() && !excluded.is_empty() {
+        return Vec::new();
+    }
     if data.is_empty() {
         // "We do not share your information", "We never sell your data": a
         // promise or a sale about personal data in general still counts (a
@@ -296,8 +313,8 @@ pub fn practices(sentence: &Sentence, context: &SentenceContext, probs: &[f32], 
     let evidence = Evidence { start: sentence.start, end: sentence.end, text: sentence.text.clone() };
     let audience = RuleTables::shipped().audience(&sentence.text);
     let mut out = Vec::new();
-    let push = |actor: &Actor, action: Action, negated: bool, except: &[Actor], scope: Option<String>, out: &mut Vec<Practice>| {
-        for (data_type, phrase) in &data {
+    let push_types = |types: &[(String, Option<Evidence>)], actor: &Actor, action: Action, negated: bool, except: &[Actor], scope: Option<String>, out: &mut Vec<Practice>| {
+        for (data_type, phrase) in types {
             let p = Practice {
                 actor: actor.clone(),
                 action,
@@ -317,6 +334,9 @@ pub fn practices(sentence: &Sentence, context: &SentenceContext, probs: &[f32], 
                 out.push(p);
             }
         }
+    };
+    let push = |actor: &Actor, action: Action, negated: bool, except: &[Actor], scope: Option<String>, out: &mut Vec<Practice>| {
+        push_types(&data, actor, action, negated, except, scope, out)
     };
     // Affirmative practices: every actor of the sentence (recipients
     // allowed by an exception included).
@@ -365,6 +385,41 @@ pub fn practices(sentence: &Sentence, context: &SentenceContext, probs: &[f32], 
     // "We only share it with X": sharing with any other third party is denied.
     if reading.only_with && !pronoun {
         push(&Actor::ThirdParty, Action::Share, true, &allowed_actors, None, &mut out);
+    }
+    // What a statement excludes ("not including your email address") its
+    // recipients are denied.
+    if states_practice && !excluded.is_empty() {
+        for actor in actors(&mentions, first, third) {
+            for action in actions_for(&actor, &predicted) {
+                push_types(&excluded, &actor, action, true, &[], None, &mut out);
+            }
+        }
+    }
+    out
+}
+
+/// Byte ranges of a sentence that name what a statement leaves out: from
+/// "not including" or "excluding" to the closing parenthesis of the
+/// parenthesis it opens in, or else to the end of its clause.
+fn exclusion_spans(text: &str) -> Vec<(usize, usize)> {
+    let lower = text.to_lowercase();
+    if lower.len() != text.len() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for cue in ["not including", "excluding", "does not include", "do not include"] {
+        let mut from = 0;
+        while let Some(k) = lower[from..].find(cue) {
+            let start = from + k + cue.len();
+            let in_parens = lower[..start].rfind('(').is_some_and(|o| lower[o..start].find(')').is_none());
+            let end = if in_parens {
+                lower[start..].find(')').map_or(lower.len(), |e| start + e)
+            } else {
+                lower[start..].find(['.', ';']).map_or(lower.len(), |e| start + e)
+            };
+            out.push((start, end));
+            from = start;
+        }
     }
     out
 }
