@@ -75,7 +75,7 @@ fn verdict_benchmark_holds_its_floors() {
     // Floors a little under the figures in the README (dev: apps 01-30, on
     // which the rules were developed; test: the holdout, apps 31-44): a
     // change that loses verdicts fails here.
-    for (half, accuracy, precision, recall) in [("dev", 0.70, 0.75, 0.70), ("test", 0.58, 0.70, 0.55)] {
+    for (half, accuracy, precision, recall) in [("dev", 0.74, 0.78, 0.78), ("test", 0.58, 0.70, 0.55)] {
         let m = get(half, "model");
         assert_eq!(m.detected, m.flows, "{half}: every planted flow is observed");
         assert!(m.accuracy >= accuracy, "{half} accuracy {}", m.accuracy);
