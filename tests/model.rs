@@ -151,6 +151,10 @@ fn known_sentences_get_the_expected_practices() {
     let ps = extract_one(&ex, "Your personal information will be transferred from your jurisdiction to servers located in the United States.");
     assert!(ps.iter().all(|p| p.actor == Actor::FirstParty), "{ps:#?}");
 
+    // A service the app maker says it uses takes part in the practice.
+    let ps = extract_one(&ex, "We use Google Analytics, which lets us analyze our users demographics (age, gender).");
+    assert!(ps.iter().any(|p| !p.negated && matches!(&p.actor, Actor::Organization(o) if o == "google") && p.data_type == "gender"), "{ps:#?}");
+
     // What a statement leaves out is denied to its recipients.
     let ps = extract_one(&ex, "Advertising companies may use information (not including your name, address, email address, or telephone number) about your visits to provide advertisements.");
     assert!(!ps.iter().any(|p| !p.negated && p.data_type == "email_address"), "{ps:#?}");

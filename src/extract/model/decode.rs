@@ -20,7 +20,7 @@ pub fn may_state_practice(text: &str) -> bool {
 /// change the practices decoded from the same probabilities: it is part of
 /// the extractor's version, so practices cached by an older candor are not
 /// reused.
-pub const REVISION: u32 = 15;
+pub const REVISION: u32 = 16;
 
 // The three bars below were chosen together for `candor-minilm-7-l4` on a
 // grid (practice 0.6/0.7/0.8 x phrase 0.05/0.1/0.2 x umbrella
@@ -211,8 +211,14 @@ pub fn practices(sentence: &Sentence, context: &SentenceContext, probs: &[f32], 
     // or goes, naming no recipient, speaks of a cross-border transfer (read
     // by `region`), not of a third party receiving the data.
     let cross_border_only = mentions.is_empty() && !pronoun && states_cross_border(sentence);
+    // "We use Google Analytics, which lets us analyze our users'
+    // demographics (age, gender)", "The app uses AdMob": a service the app
+    // maker says it uses takes part in the practice of the sentence.
+    let uses_service = mentions.iter().any(|m| {
+        matches!(EntityOntology::split_mention(&m.id), EntityMention::Organization(_)) && follows_use_verb(&sentence.text, m.start)
+    });
     let third = !cross_border_only
-        && (pronoun || on(idx::THIRD_PARTY) || (!mentions.is_empty() && p_third >= 0.5 * threshold(labels, idx::THIRD_PARTY)));
+        && (pronoun || uses_service || on(idx::THIRD_PARTY) || (!mentions.is_empty() && p_third >= 0.5 * threshold(labels, idx::THIRD_PARTY)));
     let first = on(idx::FIRST_PARTY) && !pronoun;
     // Recipients named after "except", "other than" or "only ... with" are
     // the ones allowed: a denial leaves them out.
@@ -422,6 +428,21 @@ fn exclusion_spans(text: &str) -> Vec<(usize, usize)> {
         }
     }
     out
+}
+
+/// Whether the words just before byte `at` of `text` say that the app maker
+/// uses what is named there ("we use", "the app uses", "integrates").
+fn follows_use_verb(text: &str, at: usize) -> bool {
+    let Some(before) = text.get(..at) else { return false };
+    let words: Vec<String> = before
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    let tail: Vec<&str> = words.iter().rev().take(2).map(String::as_str).collect();
+    const VERBS: [&str; 12] =
+        ["use", "uses", "using", "utilize", "utilizes", "utilise", "utilises", "integrate", "integrates", "employ", "employs", "implements"];
+    tail.iter().any(|w| VERBS.contains(w))
 }
 
 /// Whether the sentence says where data is stored or that it goes abroad
