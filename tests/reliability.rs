@@ -535,7 +535,12 @@ fn every_parser_survives_every_fixture() {
             let p = Path::new("fuzz");
             let _ = har::parse_har(data, p, ont, &Default::default(), None);
             for format in [Some(PolicyFormat::Html), Some(PolicyFormat::Markdown), Some(PolicyFormat::Text), None] {
-                let _ = parse_policy(data, format, "fuzz");
+                let parsed = parse_policy(data, format, "fuzz");
+                // The SDK-list reader, as the `sdk_list` fuzz target runs it.
+                if let (None, Ok(doc)) = (format, &parsed) {
+                    let _ = candor::extract::sdk_list::read_sdk_list(doc);
+                    let _ = candor::extract::sdk_list::sdk_list_practices(doc, ont);
+                }
             }
             let _ = axml::parse_axml(data, p);
             let _ = apk::parse_binary_manifest(data, p, &ont.data_types);
