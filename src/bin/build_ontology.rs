@@ -461,7 +461,7 @@ fn build_entities(data: &Path, ont: &Path) -> Res<Entities> {
     //    common words in policies are marked case-sensitive (`=Name`).
     let corpus = Corpus::load(data);
     let mut orgs: Vec<Org> = b.orgs.into_values().filter(|o| !o.domains.is_empty()).collect();
-    finish_names(&mut orgs, &corpus);
+    finish_names(&mut orgs, &corpus)?;
     for o in &mut orgs {
         if o.categories.is_empty() {
             o.categories.insert("third_party".to_string());
@@ -668,13 +668,13 @@ impl Corpus {
     /// For each phrase: (all-lower-case occurrences, other occurrences) as a
     /// whole word (an `s` plural allowed), ignoring occurrences inside host
     /// names, URLs and e-mail addresses. One pass over the text.
-    fn count_all(&self, phrases: &BTreeSet<String>) -> HashMap<String, (usize, usize)> {
+    fn count_all(&self, phrases: &BTreeSet<String>) -> Res<HashMap<String, (usize, usize)>> {
         let pats: Vec<&String> = phrases.iter().filter(|p| !p.is_empty()).collect();
         let mut counts: HashMap<String, (usize, usize)> = pats.iter().map(|p| ((*p).clone(), (0, 0))).collect();
         if pats.is_empty() || self.lower.is_empty() {
-            return counts;
+            return Ok(counts);
         }
-        let ac = aho_corasick::AhoCorasick::new(&pats).expect("phrase automaton");
+        let ac = aho_corasick::AhoCorasick::new(&pats).map_err(|e| format!("phrase automaton: {e}"))?;
         let (b, lb) = (self.text.as_bytes(), self.lower.as_bytes());
         let word = |c: Option<u8>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80);
         for m in ac.find_overlapping_iter(&self.lower) {
@@ -695,14 +695,14 @@ impl Corpus {
             if after == Some(b'.') && word(after2) {
                 continue;
             }
-            let c = counts.get_mut(pats[m.pattern().as_usize()]).expect("counted phrase");
+            let Some(c) = counts.get_mut(pats[m.pattern().as_usize()]) else { continue };
             if b[start..end] == lb[start..end] {
                 c.0 += 1;
             } else {
                 c.1 += 1;
             }
         }
-        counts
+        Ok(counts)
     }
 }
 
@@ -712,8 +712,8 @@ struct CommonWords {
 }
 
 impl CommonWords {
-    fn new(corpus: &Corpus, phrases: &BTreeSet<String>) -> Self {
-        CommonWords { counts: corpus.count_all(phrases) }
+    fn new(corpus: &Corpus, phrases: &BTreeSet<String>) -> Res<Self> {
+        Ok(CommonWords { counts: corpus.count_all(phrases)? })
     }
 
     /// A phrase that policies mostly write in lower case, i.e. use as an
@@ -781,13 +781,13 @@ fn strip_tags(html: &str) -> String {
 /// kept, matched case-sensitively (`=Name`), only for curated organizations
 /// and aliases; otherwise the name gets its domain appended ("Impact
 /// (impact.com)") and the alias is dropped, so that prose does not match it.
-fn finish_names(orgs: &mut [Org], corpus: &Corpus) {
+fn finish_names(orgs: &mut [Org], corpus: &Corpus) -> Res<()> {
     let phrases: BTreeSet<String> = orgs
         .iter()
         .flat_map(|o| std::iter::once(&o.name).chain(&o.aliases))
         .map(|n| n.trim_start_matches('=').trim().to_ascii_lowercase())
         .collect();
-    let corpus = CommonWords::new(corpus, &phrases);
+    let corpus = CommonWords::new(corpus, &phrases)?;
     // Curated organizations first, so that they keep their names and aliases.
     orgs.sort_by_key(|o| (!o.sources.contains("curated"), o.id.clone()));
     let mut taken: BTreeSet<String> = BTreeSet::new();
@@ -852,6 +852,7 @@ fn finish_names(orgs: &mut [Org], corpus: &Corpus) {
         o.aliases = aliases;
     }
     orgs.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(())
 }
 
 fn write_entities(path: &Path, e: &Entities) -> Res<()> {
