@@ -111,6 +111,30 @@ pub struct SdkListRow {
     pub language: Language,
 }
 
+/// A table row from its cells by field (`get` gives a field's text), when
+/// it names an SDK; `share` says whether the row or what leads to it speaks
+/// of sharing.
+fn table_row(
+    get: impl Fn(Field) -> Option<String>,
+    share: impl FnOnce() -> bool,
+    start: usize,
+    end: usize,
+    language: Language,
+) -> Option<SdkListRow> {
+    let name = get(Field::Name).and_then(|n| clean_name(&n))?;
+    Some(SdkListRow {
+        name,
+        provider: get(Field::Provider),
+        purpose: get(Field::Purpose),
+        data: get(Field::Data),
+        link: get(Field::Link),
+        share: share(),
+        start,
+        end,
+        language,
+    })
+}
+
 /// Most rows read from one policy (a list longer than this is cut).
 pub const MAX_ROWS: usize = 500;
 
@@ -219,20 +243,11 @@ fn read_tables(doc: &PolicyDocument, words: &SdkListWords) -> Vec<SdkListRow> {
             continue;
         };
         let get = |f: Field| cols.iter().position(|c| *c == Some(f)).and_then(|i| cells.get(i)).and_then(|c| non_empty(c));
-        let Some(name) = get(Field::Name).and_then(|n| clean_name(&n)) else { continue };
         let heading = sec.heading.as_deref().unwrap_or("");
-        let intro_shares = share_in(heading, words) || recent.iter().any(|b| share_in(b, words));
-        out.push(SdkListRow {
-            name,
-            provider: get(Field::Provider),
-            purpose: get(Field::Purpose),
-            data: get(Field::Data),
-            link: get(Field::Link),
-            share: share_in(text, words) || intro_shares,
-            start: sec.start,
-            end: sec.end,
-            language: sec.language,
-        });
+        let share = || share_in(text, words) || share_in(heading, words) || recent.iter().any(|b| share_in(b, words));
+        if let Some(row) = table_row(get, share, sec.start, sec.end, sec.language) {
+            out.push(row);
+        }
     }
     out
 }
@@ -335,21 +350,12 @@ fn read_text_table(
         let get = |f: Field| {
             header.iter().position(|c| *c == Some(f)).and_then(|i| r.get(i)).and_then(|&(a, b)| non_empty(&text[a..b]))
         };
-        let Some(name) = get(Field::Name).and_then(|x| clean_name(&x)) else { continue };
         let (Some(first), Some(last)) = (r.first(), r.last()) else { continue };
         let (start, end) = (first.0 + (text[first.0..first.1].len() - text[first.0..first.1].trim_start().len()), last.1);
-        let row_text = &text[start..end];
-        out.push(SdkListRow {
-            name,
-            provider: get(Field::Provider),
-            purpose: get(Field::Purpose),
-            data: get(Field::Data),
-            link: get(Field::Link),
-            share: intro_shares || share_in(row_text, words) || share_in(&text[..m.start()], words),
-            start: sec.start + start,
-            end: sec.start + end.max(start),
-            language: sec.language,
-        });
+        let share = || intro_shares || share_in(&text[start..end], words) || share_in(&text[..m.start()], words);
+        if let Some(row) = table_row(get, share, sec.start + start, sec.start + end.max(start), sec.language) {
+            out.push(row);
+        }
     }
     out
 }
