@@ -64,7 +64,10 @@ impl PhraseMatcher {
         Ok(PhraseMatcher { automaton, ids, exact })
     }
 
-    /// All whole-word matches in `text`, left to right, longest wins on overlap.
+    /// All whole-word matches in `text`, left to right, longest wins on
+    /// overlap. A phrase with an empty id names nothing ("验证码" among the
+    /// data types, "third-party devices" among the recipients): it takes
+    /// the place of the shorter phrases inside it and is then left out.
     pub fn find(&self, text: &str) -> Vec<PhraseMatch> {
         let Some(ac) = &self.automaton else { return Vec::new() };
         let bytes = text.as_bytes();
@@ -103,7 +106,10 @@ impl PhraseMatcher {
             }
         }
         kept.sort_by_key(|k| k.0);
-        kept.into_iter().map(|(start, end, p)| PhraseMatch { start, end, id: self.ids[p].clone() }).collect()
+        kept.into_iter()
+            .filter(|&(_, _, p)| !self.ids[p].is_empty())
+            .map(|(start, end, p)| PhraseMatch { start, end, id: self.ids[p].clone() })
+            .collect()
     }
 }
 
@@ -147,6 +153,14 @@ mod tests {
         assert_eq!(ids("We use Adjust and GOOGLE."), vec!["adjust", "google"]);
         assert!(ids("You can adjust your settings.").is_empty());
         assert!(ids("ADJUST").is_empty());
+    }
+
+    #[test]
+    fn a_phrase_with_an_empty_id_hides_the_shorter_phrases_inside_it() {
+        let m = PhraseMatcher::new(vec![("third party".into(), "third_party".into()), ("third party devices".into(), String::new())]).unwrap();
+        let ids = |t: &str| m.find(t).into_iter().map(|f| f.id).collect::<Vec<_>>();
+        assert!(ids("casting on third party devices like TVs").is_empty());
+        assert_eq!(ids("we share it with a third party"), vec!["third_party"]);
     }
 
     #[test]
