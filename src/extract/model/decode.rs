@@ -408,10 +408,8 @@ pub fn practices(sentence: &Sentence, context: &SentenceContext, probs: &[f32], 
 /// "not including" or "excluding" to the closing parenthesis of the
 /// parenthesis it opens in, or else to the end of its clause.
 fn exclusion_spans(text: &str) -> Vec<(usize, usize)> {
-    let lower = text.to_lowercase();
-    if lower.len() != text.len() {
-        return Vec::new();
-    }
+    // ASCII lower case keeps every byte offset of `text`.
+    let lower = text.to_ascii_lowercase();
     let mut out = Vec::new();
     for cue in ["not including", "excluding", "does not include", "do not include"] {
         let mut from = 0;
@@ -433,16 +431,15 @@ fn exclusion_spans(text: &str) -> Vec<(usize, usize)> {
 /// Whether the words just before byte `at` of `text` say that the app maker
 /// uses what is named there ("we use", "the app uses", "integrates").
 fn follows_use_verb(text: &str, at: usize) -> bool {
-    let Some(before) = text.get(..at) else { return false };
-    let words: Vec<String> = before
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect();
-    let tail: Vec<&str> = words.iter().rev().take(2).map(String::as_str).collect();
     const VERBS: [&str; 12] =
         ["use", "uses", "using", "utilize", "utilizes", "utilise", "utilises", "integrate", "integrates", "employ", "employs", "implements"];
-    tail.iter().any(|w| VERBS.contains(w))
+    text.get(..at).is_some_and(|before| {
+        before
+            .rsplit(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .take(2)
+            .any(|w| VERBS.iter().any(|v| w.eq_ignore_ascii_case(v)))
+    })
 }
 
 /// Whether the sentence says where data is stored or that it goes abroad
