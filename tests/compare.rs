@@ -187,3 +187,43 @@ fn findings_have_codes_and_evidence() {
     let counts = result.verdict_counts();
     assert_eq!(counts[&Verdict::Incorrect] + counts[&Verdict::Omitted], 2);
 }
+
+/// A practice whose sentence and data phrase are the given texts.
+fn said(actor: Actor, action: Action, data_type: &str, negated: bool, text: &str, phrase: &str) -> Practice {
+    let mut p = practice(actor, action, data_type, negated);
+    p.evidence = Evidence { start: 0, end: text.len(), text: text.to_string() };
+    let at = text.find(phrase).unwrap_or(0);
+    p.data_phrase = Some(Evidence { start: at, end: at + phrase.len(), text: phrase.to_string() });
+    p
+}
+
+#[test]
+fn denials_read_in_their_ordinary_sense() {
+    let ad_id = flow("advertising_id", "ads.applovin.com");
+    let events = flow("app_interactions", "ads.applovin.com");
+    // "We do not collect any personal information" covers what the app's
+    // own SDKs send out: an advertising ID to an ad network ...
+    let blanket = [said(Actor::FirstParty, Action::Collect, "personal_info", true, "We do not collect any personal information.", "personal information")];
+    assert_eq!(verdict(&blanket, &ad_id), Verdict::Incorrect);
+    // ... but not usage events, which are not personal information in the ordinary sense.
+    assert_eq!(verdict(&blanket, &events), Verdict::Omitted);
+    // "Personally identifiable information" does not reach an advertising ID.
+    let pii = [said(Actor::FirstParty, Action::Collect, "personal_info", true, "We do not collect any personally identifiable information.", "personally identifiable information")];
+    assert_eq!(verdict(&pii, &ad_id), Verdict::Omitted);
+    // A denial that does not say "collect" ("does not log") says nothing of SDKs.
+    let log = [said(Actor::FirstParty, Action::Collect, "personal_info", true, "The keyboard does not log user information.", "user information")];
+    assert_eq!(verdict(&log, &ad_id), Verdict::Omitted);
+}
+
+#[test]
+fn permission_flows_weigh_access_over_collection() {
+    let mut location = flow("precise_location", "api.acmeweather.app");
+    location.source = FlowSource::Permission { permission: "android.permission.ACCESS_FINE_LOCATION".into(), file: "AndroidManifest.xml".into() };
+    location.destination.first_party = true;
+    let denial = said(Actor::FirstParty, Action::Collect, "location", true, "We do not collect your location.", "location");
+    // "we do not collect your location" denies the location permission ...
+    assert_eq!(verdict(std::slice::from_ref(&denial), &location), Verdict::Incorrect);
+    // ... unless the policy speaks of the permission itself.
+    let access = said(Actor::FirstParty, Action::Collect, "location", false, "Some features require the location permission.", "location");
+    assert_eq!(verdict(&[denial, access], &location), Verdict::Clear);
+}

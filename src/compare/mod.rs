@@ -421,6 +421,13 @@ pub struct VerdictRules {
     #[serde(default)]
     pub not_service_providers: Vec<String>,
     pub permission_denial_words: Vec<String>,
+    /// Words by which a denial says the app does not collect: such a
+    /// denial covers what the app's own SDKs send out.
+    #[serde(default)]
+    pub collect_words: Vec<String>,
+    /// Words by which a statement speaks of the access itself.
+    #[serde(default)]
+    pub permission_access_words: Vec<String>,
     /// Entity category -> data types a reader expects such a service to get
     /// (`*`: every service); see [`expected_of`].
     #[serde(default)]
@@ -449,6 +456,15 @@ pub struct GenericCoverage {
     /// Covered too where the policy does not define personal information.
     #[serde(default)]
     pub covers_when_undefined: Vec<String>,
+    /// What a denial about personal information in general covers where
+    /// the policy does not define it (narrower than what an affirmative
+    /// statement discloses broadly).
+    #[serde(default)]
+    pub denial_covers_when_undefined: Vec<String>,
+    /// Names of personal information in its narrow sense (personally
+    /// identifiable information): a denial by such a name covers only `covers`.
+    #[serde(default)]
+    pub narrow_phrases: Vec<String>,
 }
 
 /// The rules as JSON.
@@ -472,7 +488,23 @@ impl VerdictRules {
 fn generic_covers(p: &Practice, flow: &Flow, ont: &Ontologies, defined: bool) -> bool {
     let g = &VerdictRules::shipped().generic;
     let under = |list: &[String]| list.iter().any(|c| c == &flow.data_type || ont.data_types.subsumes(c, &flow.data_type));
-    p.data_type != g.data_type || under(&g.covers) || (!defined && under(&g.covers_when_undefined))
+    if p.data_type != g.data_type || under(&g.covers) {
+        return true;
+    }
+    if defined {
+        return false;
+    }
+    if !p.negated {
+        return under(&g.covers_when_undefined);
+    }
+    // A denial is read in the ordinary sense of its words: "personal
+    // information" reaches identifiers and location, not usage events or
+    // crash reports; "personally identifiable information" reaches neither.
+    let phrase = p.data_phrase.as_ref().map(|e| e.text.to_lowercase()).unwrap_or_default();
+    if g.narrow_phrases.iter().any(|w| phrase.contains(w.as_str())) {
+        return false;
+    }
+    under(&g.denial_covers_when_undefined)
 }
 
 /// Whether a denial bears on a flow beyond actor, action and data type: a
@@ -507,7 +539,25 @@ fn specificity(p: &Practice, flow: &Flow) -> u8 {
     // What the app maker collects is said by "we collect" more directly
     // than by "we use" or "we keep your data".
     let act = u8::from(flow.destination.first_party && p.action == crate::extract::Action::Collect);
-    actor + data + act
+    // For a permission flow, a statement that speaks of the access itself
+    // ("location permission", "we access your contacts") says more than
+    // one about collecting onto servers ("we do not collect your location").
+    let access = u8::from(flow.is_device_access() && speaks_of_access(p));
+    actor + data + act + access
+}
+
+/// Whether a statement's text says "collect" in so many words
+/// (`collect_words` in `ontology/verdict_rules.json`), not "log" or "keep".
+fn speaks_of_collecting(p: &Practice) -> bool {
+    let lower = p.evidence.text.to_lowercase();
+    VerdictRules::shipped().collect_words.iter().any(|w| lower.contains(w.as_str()))
+}
+
+/// Whether a statement's text speaks of the app reading data on the device
+/// (`permission_denial_words` in `ontology/verdict_rules.json`).
+fn speaks_of_access(p: &Practice) -> bool {
+    let lower = p.evidence.text.to_lowercase();
+    VerdictRules::shipped().permission_access_words.iter().any(|w| lower.contains(w.as_str()))
 }
 
 /// The verdict of one flow and the practices behind it. `named` is true
@@ -540,7 +590,20 @@ pub fn judge_flow(flow: &Flow, practices: &[Practice], ont: &Ontologies, named: 
         // "We collect email addresses through our sales platform, Lemonsqueezy"
         // says the platform gets them, whoever the sentence's subject is.
         let by_brand = brand.as_deref().is_some_and(|b| names_brand(&p.evidence.text, b));
-        let actor = if by_brand { Some(Match::Exact) } else { actor_covers(&p.actor, &flow.destination, ont, named) };
+        // "We do not collect any personal information" denies what the
+        // app's own SDKs send out too: the app collects it on their behalf.
+        let own_sdks = !first_party_flow
+            && p.negated
+            && p.actor == Actor::FirstParty
+            && p.action == crate::extract::Action::Collect
+            && speaks_of_collecting(p);
+        let actor = if by_brand {
+            Some(Match::Exact)
+        } else if own_sdks {
+            Some(Match::Broader)
+        } else {
+            actor_covers(&p.actor, &flow.destination, ont, named)
+        };
         let (Some(a), Some(d)) = (actor, data_covers(&p.data_type, &flow.data_type, ont)) else {
             continue;
         };

@@ -12,6 +12,8 @@
 //! a heading, or a lot of text), in which case its content is read as
 //! ordinary blocks. `<pre>` content is read like a plain-text file.
 //!
+//! Heading markup around a bullet item or a sentence ("- Email address",
+//! "We use it to run the app.") gives a list item or a paragraph.
 //! Loose paragraph text that is short and heading-like (see
 //! [`super::text::looks_like_heading`]) becomes a heading, and paragraph text
 //! that starts with a bullet ("- ", "• ") becomes a list item: sanitized
@@ -310,7 +312,7 @@ impl Walker {
                 }
             }
         } else if !is_chrome_text(&text) {
-            self.emit(Block { kind, text });
+            self.emit(marked_heading(Block { kind, text }));
         }
     }
 
@@ -389,6 +391,24 @@ fn classify_loose(block: Block) -> Option<Block> {
         return Some(Block { kind: BlockKind::Heading, text: block.text });
     }
     Some(block)
+}
+
+/// Text marked up as a heading that is really a list item or a sentence:
+/// pages that set their whole body in `<h2>` tags ("- Email address",
+/// "We use it to run the app.") keep the kind of what the text is.
+fn marked_heading(block: Block) -> Block {
+    if block.kind != BlockKind::Heading {
+        return block;
+    }
+    let text = collapse(&block.text);
+    if let Some(rest) = strip_bullet(&text) {
+        return Block { kind: BlockKind::ListItem, text: rest.to_string() };
+    }
+    let sentence = text.ends_with(['.', '!', ';', '。', '！', '；']) && text.split_whitespace().count() >= 5;
+    if sentence && !looks_like_heading(&text) {
+        return Block { kind: BlockKind::Paragraph, text: block.text };
+    }
+    block
 }
 
 fn collapse(s: &str) -> String {
@@ -569,6 +589,19 @@ mod tests {
             (TableRow, "Data | Purpose".to_string()),
             (TableRow, "Email | login; support".to_string()),
             (Paragraph, "Loose text in a div. Second line.".to_string()),
+        ]);
+    }
+
+    #[test]
+    fn heading_markup_around_items_and_sentences() {
+        let html = "<h3>5. What personal information do we collect</h3><h2>Personally identifiable information may include:</h2><h2>- Email address</h2><h2>Usage Data is collected automatically when using the Service.</h2><h2>1. Information We Collect.</h2>";
+        use BlockKind::*;
+        assert_eq!(kinds(html), vec![
+            (Heading, "5. What personal information do we collect".to_string()),
+            (Heading, "Personally identifiable information may include:".to_string()),
+            (ListItem, "Email address".to_string()),
+            (Paragraph, "Usage Data is collected automatically when using the Service.".to_string()),
+            (Heading, "1. Information We Collect.".to_string()),
         ]);
     }
 
