@@ -227,3 +227,14 @@ fn permission_flows_weigh_access_over_collection() {
     let access = said(Actor::FirstParty, Action::Collect, "location", false, "Some features require the location permission.", "location");
     assert_eq!(verdict(&[denial, access], &location), Verdict::Clear);
 }
+
+#[test]
+fn consent_to_unnamed_recipients_discloses_no_transfer() {
+    let ad_id = flow("advertising_id", "ads.applovin.com");
+    let mut anyone = practice(Actor::ThirdParty, Action::Share, "personal_info", false);
+    anyone.condition = Some("consent".into());
+    assert_eq!(verdict(std::slice::from_ref(&anyone), &ad_id), Verdict::Omitted);
+    let mut advertisers = practice(Actor::Category("advertising".into()), Action::Share, "advertising_id", false);
+    advertisers.condition = Some("consent".into());
+    assert_eq!(verdict(&[anyone, advertisers], &ad_id), Verdict::Vague);
+}

@@ -587,6 +587,13 @@ pub fn judge_flow(flow: &Flow, practices: &[Practice], ont: &Ontologies, named: 
         if !first_party_flow && !p.negated && p.condition.as_deref().is_some_and(|c| c != "consent") {
             continue;
         }
+        // "We may disclose your information for any other purpose with
+        // your consent" names no one: it asks for consent later rather
+        // than disclosing a transfer ("with your consent, we share it with
+        // advertising partners" still discloses one).
+        if !first_party_flow && !p.negated && p.condition.as_deref() == Some("consent") && p.actor == Actor::ThirdParty {
+            continue;
+        }
         // "We collect email addresses through our sales platform, Lemonsqueezy"
         // says the platform gets them, whoever the sentence's subject is.
         let by_brand = brand.as_deref().is_some_and(|b| names_brand(&p.evidence.text, b));
