@@ -238,3 +238,15 @@ fn consent_to_unnamed_recipients_discloses_no_transfer() {
     advertisers.condition = Some("consent".into());
     assert_eq!(verdict(&[anyone, advertisers], &ad_id), Verdict::Vague);
 }
+
+#[test]
+fn mentions_that_name_no_recipient() {
+    let ont = candor::ontology::shipped().unwrap();
+    let text = "We use Firebase Analytics.\n\nContact: privacy.team@gmail.com\n\nGoogle Sites Report abuse\n";
+    let doc = candor::policy::parse_policy(text.as_bytes(), Some(candor::policy::PolicyFormat::Text), "p.txt").unwrap();
+    let named = candor::extract::mentioned_organizations(&doc, ont);
+    assert!(named.contains("google"), "Firebase names Google: {named:?}");
+    let text = "Contact: privacy.team@gmail.com\n\nGoogle Sites Report abuse\n";
+    let doc = candor::policy::parse_policy(text.as_bytes(), Some(candor::policy::PolicyFormat::Text), "p.txt").unwrap();
+    assert!(candor::extract::mentioned_organizations(&doc, ont).is_empty());
+}

@@ -202,11 +202,22 @@ pub fn mentioned_organizations(doc: &PolicyDocument, ont: &crate::ontology::Onto
     ont.entities
         .find_mentions(&doc.text)
         .into_iter()
+        // The domain of a contact e-mail address ("support@gmail.com") names
+        // the mail provider, not a recipient of the app's data.
+        .filter(|m| !in_email_address(&doc.text, m.start))
         .filter_map(|m| match EntityOntology::split_mention(&m.id) {
             EntityMention::Organization(o) => Some(o.to_string()),
             EntityMention::Category(_) => None,
         })
         .collect()
+}
+
+/// Whether byte offset `at` of `text` lies after the `@` of an e-mail
+/// address (in the same whitespace-free token).
+fn in_email_address(text: &str, at: usize) -> bool {
+    let Some(before) = text.get(..at) else { return false };
+    let token_start = before.rfind(char::is_whitespace).map_or(0, |k| k + 1);
+    before[token_start..].contains('@')
 }
 
 /// True when the policy defines personal information by a closed list
