@@ -685,3 +685,32 @@ fn chinese_markdown_policy() {
     assert_eq!(sentence(&doc, "我们与《第三方SDK目录》所列的合作方共享。").heading.as_deref(), Some("（二）共享"));
     assert!(doc.sentences.iter().all(|s| s.language == Language::Zh));
 }
+
+#[test]
+fn every_line_in_heading_markup() {
+    // Generated policies that set each line in <h2>: a bullet is an item, a
+    // sentence is a paragraph, and the short lines after a lead-in that ends
+    // in a colon are its items; a numbered title stays a heading.
+    let html = "<h3>Information Collected while Using the Application</h3>\
+        <h2>While using Our Application, We may collect, with Your prior permission:</h2>\
+        <h2>Information regarding your location</h2>\
+        <h2>Pictures and other information from your Device's camera and photo library</h2>\
+        <h2>We use this information to provide features of Our Service.</h2>\
+        <h2>Personally identifiable information may include, but is not limited to:</h2>\
+        <h2>- Email address</h2>\
+        <h2>6. Retention of Your Personal Data</h2>";
+    let doc = parse(html.as_bytes(), Some(PolicyFormat::Html));
+    check_offsets(&doc);
+    assert_eq!(sections_of(&doc, BlockKind::ListItem), vec![
+        "Information regarding your location",
+        "Pictures and other information from your Device's camera and photo library",
+        "Email address",
+    ]);
+    assert_eq!(sections_of(&doc, BlockKind::Paragraph), vec!["We use this information to provide features of Our Service."]);
+    assert_eq!(sections_of(&doc, BlockKind::Heading), vec![
+        "Information Collected while Using the Application",
+        "While using Our Application, We may collect, with Your prior permission:",
+        "Personally identifiable information may include, but is not limited to:",
+        "6. Retention of Your Personal Data",
+    ]);
+}

@@ -178,6 +178,27 @@ pub(crate) struct Block {
     pub text: String,
 }
 
+/// Short "headings" right after a lead-in sentence that ends in a colon
+/// are the items it introduces: pages that set every line in `<h2>`
+/// ("We may collect, with Your prior permission:" / "Information
+/// regarding your location" / "Pictures ... from your Device's camera").
+/// Numbered titles stay headings, and a real list ends the run.
+fn items_after_lead_ins(mut blocks: Vec<Block>) -> Vec<Block> {
+    let mut after_lead_in = false;
+    for block in &mut blocks {
+        let text = block.text.trim();
+        let colon = text.ends_with([':', '\u{ff1a}']);
+        let numbered = text::numbered_title(text).is_some() || text::cjk_enumerated(text);
+        if block.kind == BlockKind::Heading && after_lead_in && !colon && !numbered {
+            block.kind = BlockKind::ListItem;
+            continue;
+        }
+        let words = text.split_whitespace().count().max(text.chars().filter(|&c| text::is_cjk(c)).count() / 2);
+        after_lead_in = matches!(block.kind, BlockKind::Heading | BlockKind::Paragraph) && colon && words >= 6;
+    }
+    blocks
+}
+
 /// Join blocks into the normalized text and split each into sentences.
 fn assemble(source: &str, format: PolicyFormat, blocks: Vec<Block>) -> PolicyDocument {
     let mut text = String::new();
@@ -187,7 +208,7 @@ fn assemble(source: &str, format: PolicyFormat, blocks: Vec<Block>) -> PolicyDoc
     // The language each section and sentence says clearly, if it does.
     let mut section_clear = Vec::new();
     let mut sentence_clear = Vec::new();
-    for block in blocks.into_iter().flat_map(split_label) {
+    for block in items_after_lead_ins(blocks.into_iter().flat_map(split_label).collect()) {
         let body = collapse_whitespace(&block.text);
         // Blocks of only punctuation or joiners ("|", "•", U+200D) say nothing.
         if !body.chars().any(char::is_alphanumeric) {

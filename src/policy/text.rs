@@ -275,7 +275,7 @@ fn numbered_item(line: &str) -> Option<&str> {
 
 /// The title of a numbered heading line: "1. Information We Collect",
 /// "2.1 Cookies", "Section 3 - Sharing", "IV. Rights".
-fn numbered_title(line: &str) -> Option<&str> {
+pub(crate) fn numbered_title(line: &str) -> Option<&str> {
     let lower = line.to_ascii_lowercase();
     let mut rest = line;
     for word in ["section ", "article ", "part ", "chapter "] {
@@ -346,13 +346,13 @@ fn is_title_case(line: &str) -> bool {
     capital > 0 && capital * 4 >= total * 3
 }
 
-fn is_cjk(c: char) -> bool {
+pub(crate) fn is_cjk(c: char) -> bool {
     matches!(c, '\u{3040}'..='\u{30FF}' | '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{AC00}'..='\u{D7AF}')
 }
 
 /// A line that starts like a Chinese section number: "一、", "（二）",
 /// "3、", "第五条".
-fn cjk_enumerated(line: &str) -> bool {
+pub(crate) fn cjk_enumerated(line: &str) -> bool {
     const NUMERALS: &str = "一二三四五六七八九十百零〇";
     if !line.chars().any(is_cjk) {
         return false;
