@@ -499,8 +499,12 @@ fn generic_covers(p: &Practice, flow: &Flow, ont: &Ontologies, defined: bool) ->
     }
     // A denial is read in the ordinary sense of its words: "personal
     // information" reaches identifiers and location, not usage events or
-    // crash reports; "personally identifiable information" reaches neither.
-    let phrase = p.data_phrase.as_ref().map(|e| e.text.to_lowercase()).unwrap_or_default();
+    // crash reports; "personally identifiable information" reaches neither;
+    // one that names no kind of data ("we do not share any data collected")
+    // reaches all of it.
+    let Some(phrase) = p.data_phrase.as_ref().map(|e| e.text.to_lowercase()) else {
+        return under(&g.covers_when_undefined);
+    };
     if g.narrow_phrases.iter().any(|w| phrase.contains(w.as_str())) {
         return false;
     }
