@@ -63,6 +63,12 @@ pub struct ChineseStatementTables {
     /// without consent (the exceptions of GB/T 35273 and PIPL art. 13).
     #[serde(default)]
     pub legal_grounds: Vec<String>,
+    /// How a clause of the user's refusal begins ("如您拒绝", "若您不同意").
+    #[serde(default)]
+    pub user_refusals: Vec<String>,
+    /// What may stand before such a clause ("...属于个人敏感信息，").
+    #[serde(default)]
+    pub refusal_lead_ins: Vec<String>,
 }
 
 impl ChineseStatementTables {
@@ -171,6 +177,15 @@ pub fn statement_kind_zh(text: &str, block: BlockKind) -> StatementKind {
     }
     if t.legal_grounds.iter().any(|g| trimmed.contains(g.as_str())) {
         return StatementKind::LegalGround;
+    }
+    // "如您拒绝...": what follows from the user's refusal, when the sentence
+    // begins with it or only says before it that the data is sensitive
+    // ("上述信息属于个人敏感信息，如您拒绝提供该信息，您将无法登录").
+    if let Some(at) = t.user_refusals.iter().filter_map(|r| body.find(r.as_str())).min() {
+        let before = &body[..at];
+        if before.is_empty() || (t.verbs_in(before, 0, before.len(), &[]).is_empty() && t.refusal_lead_ins.iter().any(|l| before.ends_with(l.as_str()))) {
+            return StatementKind::UserChoice;
+        }
     }
     StatementKind::Statement
 }
@@ -362,6 +377,13 @@ mod tests {
         assert_eq!(statement_kind_zh("我们会收集您的手机号码。", BlockKind::Paragraph), StatementKind::Statement);
         assert_eq!(statement_kind_zh("5、您自行向社会公众公开的个人信息；", BlockKind::ListItem), StatementKind::LegalGround);
         assert_eq!(statement_kind_zh("与国家安全、国防安全直接相关的；", BlockKind::ListItem), StatementKind::LegalGround);
+        for t in ["如您拒绝授权我行采集您的人脸信息，我行将可能无法向您提供相关服务。", "上述信息属于个人敏感信息，如您拒绝提供该信息，您将无法登录。"] {
+            assert_eq!(statement_kind_zh(t, BlockKind::Paragraph), StatementKind::UserChoice, "{t}");
+        }
+        // A practice stated before the refusal stays a statement.
+        for t in ["我们会收集您的位置信息，如您拒绝，将无法使用导航功能。", "对于身高、体重、尺码，您可以选填，如您不提供前述信息，并不影响您使用我们的服务。"] {
+            assert_eq!(statement_kind_zh(t, BlockKind::Paragraph), StatementKind::Statement, "{t}");
+        }
     }
 
     #[test]
