@@ -179,11 +179,15 @@ pub fn statement_kind_zh(text: &str, block: BlockKind) -> StatementKind {
         return StatementKind::LegalGround;
     }
     // "如您拒绝...": what follows from the user's refusal, when the sentence
-    // begins with it or only says before it that the data is sensitive
-    // ("上述信息属于个人敏感信息，如您拒绝提供该信息，您将无法登录").
+    // begins with it or only says before it that the data just named is
+    // sensitive ("上述信息属于个人敏感信息，如您拒绝提供该信息，您将无法登录";
+    // "GPS位置信息是敏感个人信息，若您拒绝..." names the data it asks for
+    // and stays a statement).
     if let Some(at) = t.user_refusals.iter().filter_map(|r| body.find(r.as_str())).min() {
         let before = &body[..at];
-        if before.is_empty() || (t.verbs_in(before, 0, before.len(), &[]).is_empty() && t.refusal_lead_ins.iter().any(|l| before.ends_with(l.as_str()))) {
+        let anaphoric = ["上述", "以上", "前述", "这些", "该"].iter().any(|a| before.starts_with(a));
+        let sensitive_notice = anaphoric && t.refusal_lead_ins.iter().any(|l| before.ends_with(l.as_str()));
+        if before.is_empty() || (sensitive_notice && t.verbs_in(before, 0, before.len(), &[]).is_empty()) {
             return StatementKind::UserChoice;
         }
     }
@@ -381,7 +385,7 @@ mod tests {
             assert_eq!(statement_kind_zh(t, BlockKind::Paragraph), StatementKind::UserChoice, "{t}");
         }
         // A practice stated before the refusal stays a statement.
-        for t in ["我们会收集您的位置信息，如您拒绝，将无法使用导航功能。", "对于身高、体重、尺码，您可以选填，如您不提供前述信息，并不影响您使用我们的服务。"] {
+        for t in ["我们会收集您的位置信息，如您拒绝，将无法使用导航功能。", "对于身高、体重、尺码，您可以选填，如您不提供前述信息，并不影响您使用我们的服务。", "GPS位置信息是敏感个人信息，若您拒绝提供该信息，不会影响您使用其他功能。"] {
             assert_eq!(statement_kind_zh(t, BlockKind::Paragraph), StatementKind::Statement, "{t}");
         }
     }
