@@ -250,3 +250,16 @@ fn mentions_that_name_no_recipient() {
     let doc = candor::policy::parse_policy(text.as_bytes(), Some(candor::policy::PolicyFormat::Text), "p.txt").unwrap();
     assert!(candor::extract::mentioned_organizations(&doc, ont).is_empty());
 }
+
+#[test]
+fn non_personal_data_covers_technical_data_only() {
+    let ad_id = flow("advertising_id", "ads.applovin.com");
+    let email = flow("email_address", "ads.applovin.com");
+    let ps = [practice(Actor::Category("advertising".into()), Action::Share, "non_personal_info", false)];
+    assert_eq!(verdict(&ps, &ad_id), Verdict::Vague);
+    assert_eq!(verdict(&ps, &email), Verdict::Omitted);
+    // The phrase is read as what it says, not as "personally identifiable information".
+    let ont = candor::ontology::shipped().unwrap();
+    let found: Vec<String> = ont.data_types.find_phrases("We may share your non-personally identifiable information.").into_iter().map(|m| m.id).collect();
+    assert_eq!(found, ["non_personal_info"]);
+}

@@ -249,7 +249,10 @@ fn entity_categories_form_one_tree() {
     let ont = shipped();
     let cats = ont.entities.categories();
     let roots: Vec<&str> = cats.iter().filter(|c| c.parent.is_none()).map(|c| c.id.as_str()).collect();
-    assert_eq!(roots, ["third_party"]);
+    // "Other users" (who sees what a user posts) is a second root: no
+    // organization belongs to it, so it covers no flow to a company.
+    assert_eq!(roots, ["third_party", "other_users"]);
+    assert!(!ont.entities.category_subsumes("third_party", "other_users"));
     for id in ["advertising", "analytics", "social_network", "crash_reporting", "payments", "cloud_cdn"] {
         assert!(ont.entities.category(id).is_some(), "missing category {id}");
         assert!(ont.entities.category_subsumes("third_party", id));

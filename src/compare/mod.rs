@@ -416,6 +416,9 @@ fn action_bears(p: &Practice, first_party_flow: bool) -> bool {
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct VerdictRules {
     pub generic: GenericCoverage,
+    /// What a statement about non-personal data covers.
+    #[serde(default)]
+    pub non_personal: NonPersonalCoverage,
     /// Categories whose organizations a service-provider category covers
     /// only when the policy names them.
     #[serde(default)]
@@ -446,6 +449,13 @@ fn expected_of(flow: &Flow, ont: &Ontologies) -> bool {
         .filter_map(|c| rules.expected_data.get(c))
         .flatten()
         .any(|t| *t == flow.data_type || ont.data_types.subsumes(t, &flow.data_type))
+}
+
+/// What a statement about data the policy calls non-personal covers.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct NonPersonalCoverage {
+    pub data_type: String,
+    pub covers: Vec<String>,
 }
 
 /// What a statement about personal information in general covers.
@@ -509,6 +519,17 @@ fn generic_covers(p: &Practice, flow: &Flow, ont: &Ontologies, defined: bool) ->
         return false;
     }
     under(&g.denial_covers_when_undefined)
+}
+
+/// What a statement about data the policy calls non-personal ("we share
+/// aggregated, non-personally identifiable information with partners")
+/// covers: technical data about the device and its use, broadly
+/// (`non_personal` in `ontology/verdict_rules.json`), never a name or an
+/// e-mail address.
+fn non_personal_covers(p: &Practice, flow: &Flow, ont: &Ontologies) -> Option<Match> {
+    let rules = &VerdictRules::shipped().non_personal;
+    (p.data_type == rules.data_type && rules.covers.iter().any(|c| c == &flow.data_type || ont.data_types.subsumes(c, &flow.data_type)))
+        .then_some(Match::Broader)
 }
 
 /// Whether a denial bears on a flow beyond actor, action and data type: a
@@ -615,7 +636,8 @@ pub fn judge_flow(flow: &Flow, practices: &[Practice], ont: &Ontologies, named: 
         } else {
             actor_covers(&p.actor, &flow.destination, ont, named)
         };
-        let (Some(a), Some(d)) = (actor, data_covers(&p.data_type, &flow.data_type, ont)) else {
+        let data = data_covers(&p.data_type, &flow.data_type, ont).or_else(|| non_personal_covers(p, flow, ont));
+        let (Some(a), Some(d)) = (actor, data) else {
             continue;
         };
         if p.negated {
@@ -846,7 +868,9 @@ mod tests {
         let rules: VerdictRules = serde_json::from_str(VERDICT_RULES_JSON).expect("ontology/verdict_rules.json parses");
         let ont = crate::ontology::shipped().expect("ontologies load");
         assert!(ont.data_types.contains(&rules.generic.data_type));
-        for t in rules.generic.covers.iter().chain(&rules.generic.covers_when_undefined) {
+        assert!(ont.data_types.contains(&rules.non_personal.data_type));
+        let g = &rules.generic;
+        for t in g.covers.iter().chain(&g.covers_when_undefined).chain(&g.denial_covers_when_undefined).chain(&rules.non_personal.covers) {
             assert!(ont.data_types.contains(t), "unknown data type {t}");
         }
         for c in &rules.not_service_providers {
