@@ -83,6 +83,10 @@ pub struct StatementTables {
     /// parties").
     #[serde(default)]
     pub anaphors: Vec<String>,
+    /// Words after "other than our/the ..." that name a condition or a
+    /// document, not a recipient ("other than the purposes described").
+    #[serde(default)]
+    pub exception_condition_nouns: Vec<String>,
     /// Extra verb stems by action name (`share`, `collect`, `retain`).
     #[serde(default)]
     pub extra_verbs: std::collections::BTreeMap<String, Vec<String>>,

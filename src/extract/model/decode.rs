@@ -20,7 +20,7 @@ pub fn may_state_practice(text: &str) -> bool {
 /// change the practices decoded from the same probabilities: it is part of
 /// the extractor's version, so practices cached by an older candor are not
 /// reused.
-pub const REVISION: u32 = 24;
+pub const REVISION: u32 = 25;
 
 // The three bars below were chosen together for `candor-minilm-7-l4` on a
 // grid (practice 0.6/0.7/0.8 x phrase 0.05/0.1/0.2 x umbrella
@@ -241,7 +241,13 @@ pub fn practices(sentence: &Sentence, context: &SentenceContext, probs: &[f32], 
     // of one page) or is about something else denies nothing; one with
     // named exceptions ("other than Google Crashlytics") denies the act to
     // every recipient but those.
-    let mut denied: Vec<Action> = if on(idx::NEGATED) && (!reading.negation.conditional || !allowed_actors.is_empty()) {
+    // "We will not share it with third parties other than our Clients":
+    // the exception names a recipient the ontology does not know; the
+    // denial stands for every recipient an app's traffic shows.
+    let unknown_recipient = allowed_actors.is_empty()
+        && reading.allowed_from.is_some()
+        && unknown_recipient_exception(&sentence.text).is_some_and(|(from, to)| !mentions.iter().any(|m| m.start >= from && m.start < to));
+    let mut denied: Vec<Action> = if on(idx::NEGATED) && (!reading.negation.conditional || !allowed_actors.is_empty() || unknown_recipient) {
         reading.negation.denied.clone()
     } else {
         Vec::new()
@@ -404,6 +410,33 @@ pub fn practices(sentence: &Sentence, context: &SentenceContext, probs: &[f32], 
     out
 }
 
+/// Where an exception of the sentence names recipients ("other than our
+/// Clients", "except the Company's affiliates"), as opposed to a condition
+/// ("except as described", "unless you consent", "other than for the
+/// purposes ..."): the cue followed by a determiner and a noun that is no
+/// condition word (`exception_condition_nouns` in statements.json). The
+/// byte range of the determiner and noun.
+fn unknown_recipient_exception(text: &str) -> Option<(usize, usize)> {
+    const CUES: [&str; 5] = ["other than ", "except ", "apart from ", "aside from ", "besides "];
+    const DETERMINERS: [&str; 4] = ["our ", "the ", "its ", "their "];
+    // ASCII lower case keeps every byte offset of `text`.
+    let lower = text.to_ascii_lowercase();
+    let condition_nouns = &StatementTables::shipped().exception_condition_nouns;
+    for cue in CUES {
+        for (at, _) in lower.match_indices(cue) {
+            let from = at + cue.len();
+            let Some(det) = DETERMINERS.iter().find(|d| lower[from..].starts_with(*d)) else { continue };
+            let noun_at = from + det.len();
+            let noun_len = lower[noun_at..].find(|c: char| !c.is_alphanumeric() && c != '-').unwrap_or(lower.len() - noun_at);
+            let noun = &lower[noun_at..noun_at + noun_len];
+            if !noun.is_empty() && !condition_nouns.iter().any(|n| n == noun) {
+                return Some((from, noun_at + noun_len));
+            }
+        }
+    }
+    None
+}
+
 /// Byte ranges of a sentence that name what a statement leaves out: from
 /// "not including" or "excluding" to the closing parenthesis of the
 /// parenthesis it opens in, or else to the end of its clause.
@@ -539,4 +572,24 @@ fn actions_for(actor: &Actor, predicted: &[Action]) -> Vec<Action> {
         out.push(if *actor == Actor::FirstParty { Action::Collect } else { Action::Share });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exceptions_that_name_recipients_or_conditions() {
+        let text = "We will not share personal information with external third parties other than our Clients in any form.";
+        let (from, to) = unknown_recipient_exception(text).expect("names a recipient");
+        assert_eq!(&text[from..to], "our Clients");
+        for t in [
+            "We do not share it other than for the purposes described above.",
+            "We do not share it except as described in this policy.",
+            "We do not share it unless you consent.",
+            "We will not share it other than the following circumstances.",
+        ] {
+            assert_eq!(unknown_recipient_exception(t), None, "{t}");
+        }
+    }
 }
