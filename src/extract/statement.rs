@@ -119,10 +119,6 @@ pub enum StatementKind {
     /// ("与国家安全、国防安全有关的", "您自行向社会公众公开的个人信息"):
     /// it names when a practice may happen, not that it does.
     LegalGround,
-    /// What follows if the user refuses ("如您拒绝授权我行采集您的人脸信息，
-    /// 我行将可能无法向您提供..."): a consequence of the user's choice,
-    /// neither a practice nor a denial.
-    UserChoice,
 }
 
 /// How a sentence's negation bears on its practices.

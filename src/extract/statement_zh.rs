@@ -63,12 +63,6 @@ pub struct ChineseStatementTables {
     /// without consent (the exceptions of GB/T 35273 and PIPL art. 13).
     #[serde(default)]
     pub legal_grounds: Vec<String>,
-    /// How a clause of the user's refusal begins ("如您拒绝", "若您不同意").
-    #[serde(default)]
-    pub user_refusals: Vec<String>,
-    /// What may stand before such a clause ("...属于个人敏感信息，").
-    #[serde(default)]
-    pub refusal_lead_ins: Vec<String>,
 }
 
 impl ChineseStatementTables {
@@ -172,24 +166,16 @@ pub fn statement_kind_zh(text: &str, block: BlockKind) -> StatementKind {
     if t.meta_starts.iter().any(|m| body.starts_with(m.as_str())) || t.meta_phrases.iter().any(|m| trimmed.contains(m.as_str())) {
         return StatementKind::Meta;
     }
-    if block == BlockKind::Heading || looks_like_heading(trimmed) {
+    // "我们主要通过以下途径收集您的个人信息：" ends in a colon like a
+    // heading but is a lead-in sentence: we do something to the items below.
+    let lead_in = trimmed.ends_with(['：', ':'])
+        && t.first_party_subjects.iter().any(|s| body.contains(s.as_str()))
+        && !t.verbs_in(body, 0, body.len(), &[]).is_empty();
+    if (block == BlockKind::Heading || looks_like_heading(trimmed)) && !lead_in {
         return StatementKind::Heading;
     }
     if t.legal_grounds.iter().any(|g| trimmed.contains(g.as_str())) {
         return StatementKind::LegalGround;
-    }
-    // "如您拒绝...": what follows from the user's refusal, when the sentence
-    // begins with it or only says before it that the data just named is
-    // sensitive ("上述信息属于个人敏感信息，如您拒绝提供该信息，您将无法登录";
-    // "GPS位置信息是敏感个人信息，若您拒绝..." names the data it asks for
-    // and stays a statement).
-    if let Some(at) = t.user_refusals.iter().filter_map(|r| body.find(r.as_str())).min() {
-        let before = &body[..at];
-        let anaphoric = ["上述", "以上", "前述", "这些", "该"].iter().any(|a| before.starts_with(a));
-        let sensitive_notice = anaphoric && t.refusal_lead_ins.iter().any(|l| before.ends_with(l.as_str()));
-        if before.is_empty() || (sensitive_notice && t.verbs_in(before, 0, before.len(), &[]).is_empty()) {
-            return StatementKind::UserChoice;
-        }
     }
     StatementKind::Statement
 }
@@ -381,13 +367,11 @@ mod tests {
         assert_eq!(statement_kind_zh("我们会收集您的手机号码。", BlockKind::Paragraph), StatementKind::Statement);
         assert_eq!(statement_kind_zh("5、您自行向社会公众公开的个人信息；", BlockKind::ListItem), StatementKind::LegalGround);
         assert_eq!(statement_kind_zh("与国家安全、国防安全直接相关的；", BlockKind::ListItem), StatementKind::LegalGround);
-        for t in ["如您拒绝授权我行采集您的人脸信息，我行将可能无法向您提供相关服务。", "上述信息属于个人敏感信息，如您拒绝提供该信息，您将无法登录。"] {
-            assert_eq!(statement_kind_zh(t, BlockKind::Paragraph), StatementKind::UserChoice, "{t}");
-        }
-        // A practice stated before the refusal stays a statement.
-        for t in ["我们会收集您的位置信息，如您拒绝，将无法使用导航功能。", "对于身高、体重、尺码，您可以选填，如您不提供前述信息，并不影响您使用我们的服务。", "GPS位置信息是敏感个人信息，若您拒绝提供该信息，不会影响您使用其他功能。"] {
-            assert_eq!(statement_kind_zh(t, BlockKind::Paragraph), StatementKind::Statement, "{t}");
-        }
+        // A lead-in that ends in a colon is a statement, a title is not.
+        assert_eq!(statement_kind_zh("我们主要通过以下途径收集您的个人信息：", BlockKind::Heading), StatementKind::Statement);
+        assert_eq!(statement_kind_zh("（一）我行将通过以下途径收集和获得您的个人信息：", BlockKind::Paragraph), StatementKind::Statement);
+        assert_eq!(statement_kind_zh("一、我们如何收集和使用您的个人信息", BlockKind::Heading), StatementKind::Heading);
+        assert_eq!(statement_kind_zh("设备信息：", BlockKind::Heading), StatementKind::Heading);
     }
 
     #[test]

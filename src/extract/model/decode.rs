@@ -20,7 +20,7 @@ pub fn may_state_practice(text: &str) -> bool {
 /// change the practices decoded from the same probabilities: it is part of
 /// the extractor's version, so practices cached by an older candor are not
 /// reused.
-pub const REVISION: u32 = 25;
+pub const REVISION: u32 = 27;
 
 // The three bars below were chosen together for `candor-minilm-7-l4` on a
 // grid (practice 0.6/0.7/0.8 x phrase 0.05/0.1/0.2 x umbrella
@@ -133,7 +133,7 @@ pub fn practices(sentence: &Sentence, context: &SentenceContext, probs: &[f32], 
     // regarding ... Personal Information", "you have the right to access
     // your contact information") names practices but declares none: they
     // are listed, marked `about_policy`, and compare ignores them.
-    if matches!(reading.kind, StatementKind::Heading | StatementKind::Question | StatementKind::LegalGround | StatementKind::UserChoice) {
+    if matches!(reading.kind, StatementKind::Heading | StatementKind::Question | StatementKind::LegalGround) {
         return Vec::new();
     }
     let about_policy = reading.kind == StatementKind::Meta;
