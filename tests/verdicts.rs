@@ -72,10 +72,10 @@ fn verdict_benchmark_holds_its_floors() {
     )
     .unwrap();
     let get = |half: &str, who: &str| scores.iter().find(|s| s.half == half && s.extractor == who).unwrap();
-    // Floors a little under the figures in the README (dev: apps 01-44, on
-    // which the rules were developed; test: the holdout, apps 45-58): a
+    // Floors a little under the figures in the README (dev: apps 01-58, on
+    // which the rules were developed; test: the holdout, apps 59-69): a
     // change that loses verdicts fails here.
-    for (half, accuracy, precision, recall) in [("dev", 0.76, 0.79, 0.76), ("test", 0.65, 0.55, 0.55)] {
+    for (half, accuracy, precision, recall) in [("dev", 0.74, 0.75, 0.72), ("test", 0.64, 0.70, 0.66)] {
         let m = get(half, "model");
         assert_eq!(m.detected, m.flows, "{half}: every planted flow is observed");
         assert!(m.accuracy >= accuracy, "{half} accuracy {}", m.accuracy);
