@@ -78,8 +78,9 @@ pub struct TrainArgs {
     capp130_split: PathBuf,
     /// Hand labels (disclosure JSONL) of CAPP-130 training sentences; they
     /// replace the labels derived from the corpus for those sentences.
-    #[arg(long)]
-    capp130_hand: Option<PathBuf>,
+    /// Repeat the option (or give several files) for several batches.
+    #[arg(long, num_args = 1..)]
+    capp130_hand: Vec<PathBuf>,
     /// Share of the CAPP-130 training sentences that state no practice
     /// which are kept (a stable hash of the text decides which).
     #[arg(long, default_value_t = 1.0)]
@@ -236,10 +237,10 @@ fn train_chinese(a: TrainArgs) -> Result<u8> {
     let split = Capp130Split::load(&a.capp130_split)?;
     let ont = crate::ontology::shipped()?;
     let groups = crate::extract::model::labels::default_groups();
-    let hand = match &a.capp130_hand {
-        Some(p) => read_app_sentences(p)?,
-        None => Vec::new(),
-    };
+    let mut hand = Vec::new();
+    for p in &a.capp130_hand {
+        hand.extend(read_app_sentences(p)?);
+    }
     let all = capp130_examples(&dir, &split, &hand, ont, &groups)?;
     let keep_other = |text: &str| (super::dataset::stable_hash(text) % 10_000) as f64 / 10_000.0 < a.other_fraction;
     let pick = |p: Part| all.iter().filter(|(q, _)| *q == p).map(|(_, e)| e.clone()).collect::<Vec<_>>();
