@@ -316,7 +316,7 @@ pub(crate) fn parse_fail_on(s: &str) -> Result<Vec<FindingKind>> {
         match part {
             "none" => {}
             "all" => out.extend(FindingKind::ALL),
-            "miit" => out.extend(FindingKind::MIIT),
+            "miit" => out.extend(FindingKind::miit()),
             _ => out.push(FindingKind::parse(part).ok_or_else(|| {
                 let names: Vec<&str> = FindingKind::ALL.iter().map(|k| k.name()).collect();
                 Error::Usage(format!("--fail-on: unknown finding kind {part:?} (use {}, miit, all or none)", names.join(", ")))

@@ -143,7 +143,7 @@ fn summarize(apps: &[AppResult]) -> CatalogSummary {
         for f in &app.findings {
             *s.findings.entry(f.severity).or_default() += 1;
             *s.findings_by_code.entry(f.code.clone()).or_default() += 1;
-            if FindingKind::MIIT.contains(&f.kind) {
+            if f.kind.is_miit() {
                 let e = miit.entry(f.code.clone()).or_default();
                 e.0.insert(&app.app_id);
                 e.1 += 1;

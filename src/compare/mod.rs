@@ -140,19 +140,16 @@ impl FindingKind {
         FindingKind::SdkListedNotFound,
     ];
 
-    /// The China app rule kinds ([`crate::rules`]; `--fail-on miit`).
-    pub const MIIT: [FindingKind; 10] = [
-        FindingKind::PreConsentCollection,
-        FindingKind::ExcessiveFrequency,
-        FindingKind::UnnecessaryData,
-        FindingKind::NoCollectionList,
-        FindingKind::NoPermissionPurpose,
-        FindingKind::NoWithdrawal,
-        FindingKind::NoDeletion,
-        FindingKind::NoAccountCancellation,
-        FindingKind::NoComplaintChannel,
-        FindingKind::NoResponseTime,
-    ];
+    /// Whether this is a China app rule kind ([`crate::rules`]; `--fail-on
+    /// miit`): its code starts with `MIIT-`.
+    pub fn is_miit(self) -> bool {
+        self.code().starts_with("MIIT-")
+    }
+
+    /// The China app rule kinds, by code.
+    pub fn miit() -> impl Iterator<Item = FindingKind> {
+        Self::ALL.into_iter().filter(|k| k.is_miit())
+    }
 
     /// The stable code (`CND001` ...).
     pub fn code(self) -> &'static str {

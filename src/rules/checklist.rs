@@ -115,7 +115,7 @@ pub fn check_policy(doc: &PolicyDocument, observed: &Observation, ont: &Ontologi
         if passes(check, patterns, doc, &lower_text) {
             continue;
         }
-        let Some(kind) = FindingKind::MIIT.into_iter().find(|k| k.code() == check.code) else {
+        let Some(kind) = FindingKind::miit().find(|k| k.code() == check.code) else {
             return Err(Error::Data(format!("ontology/policy_checklist.json: unknown code {}", check.code)));
         };
         out.push(finding(kind, format!("the policy does not say {}", check.what), None, None, Vec::new()));
@@ -190,7 +190,7 @@ mod tests {
     fn checklist_parses_and_names_miit_codes() {
         let c = Compiled::shipped().expect("policy_checklist.json parses");
         for check in &c.table.checks {
-            assert!(FindingKind::MIIT.iter().any(|k| k.code() == check.code), "{}", check.code);
+            assert!(FindingKind::miit().any(|k| k.code() == check.code), "{}", check.code);
         }
         assert_eq!(c.table.permission_purpose.code, FindingKind::NoPermissionPurpose.code());
         let rt = c.table.checks.iter().position(|k| k.code == "MIIT-6.5-response-time").unwrap();
