@@ -380,6 +380,12 @@ fn names_brand(text: &str, brand: &str) -> bool {
     squeezed.contains(brand)
 }
 
+/// Whether one of the data types of `list` (a rule table's) equals or
+/// subsumes `flow_type`.
+fn listed(list: &[String], flow_type: &str, ont: &Ontologies) -> bool {
+    list.iter().any(|t| data_covers(t, flow_type, ont).is_some())
+}
+
 fn data_covers(practice_type: &str, flow_type: &str, ont: &Ontologies) -> Option<Match> {
     if practice_type == flow_type {
         Some(Match::Exact)
@@ -444,8 +450,7 @@ fn expected_of(flow: &Flow, ont: &Ontologies) -> bool {
     std::iter::once("*")
         .chain(flow.destination.categories.iter().map(String::as_str))
         .filter_map(|c| rules.expected_data.get(c))
-        .flatten()
-        .any(|t| *t == flow.data_type || ont.data_types.subsumes(t, &flow.data_type))
+        .any(|types| listed(types, &flow.data_type, ont))
 }
 
 /// What a statement about data the policy calls non-personal covers.
@@ -494,7 +499,7 @@ impl VerdictRules {
 /// what their type subsumes.
 fn generic_covers(p: &Practice, flow: &Flow, ont: &Ontologies, defined: bool) -> bool {
     let g = &VerdictRules::shipped().generic;
-    let under = |list: &[String]| list.iter().any(|c| c == &flow.data_type || ont.data_types.subsumes(c, &flow.data_type));
+    let under = |list: &[String]| listed(list, &flow.data_type, ont);
     if p.data_type != g.data_type || under(&g.covers) {
         return true;
     }
@@ -525,20 +530,20 @@ fn generic_covers(p: &Practice, flow: &Flow, ont: &Ontologies, defined: bool) ->
 /// e-mail address.
 fn non_personal_covers(p: &Practice, flow: &Flow, ont: &Ontologies) -> Option<Match> {
     let rules = &VerdictRules::shipped().non_personal;
-    (p.data_type == rules.data_type && rules.covers.iter().any(|c| c == &flow.data_type || ont.data_types.subsumes(c, &flow.data_type)))
-        .then_some(Match::Broader)
+    (p.data_type == rules.data_type && listed(&rules.covers, &flow.data_type, ont)).then_some(Match::Broader)
 }
 
 /// Whether a denial bears on a flow beyond actor, action and data type: a
 /// permission flow (the app reading data on the device) is contradicted
 /// only by a denial of access.
 fn denial_bears(p: &Practice, flow: &Flow) -> bool {
-    let rules = VerdictRules::shipped();
-    if flow.is_device_access() {
-        let lower = p.evidence.text.to_lowercase();
-        return rules.permission_denial_words.iter().any(|w| lower.contains(w.as_str()));
-    }
-    true
+    !flow.is_device_access() || says_any(p, &VerdictRules::shipped().permission_denial_words)
+}
+
+/// Whether a statement's sentence holds one of `words` (lower case).
+fn says_any(p: &Practice, words: &[String]) -> bool {
+    let lower = p.evidence.text.to_lowercase();
+    words.iter().any(|w| lower.contains(w.as_str()))
 }
 
 /// How specifically a practice speaks of a flow: its actor (an
@@ -564,23 +569,11 @@ fn specificity(p: &Practice, flow: &Flow) -> u8 {
     // For a permission flow, a statement that speaks of the access itself
     // ("location permission", "we access your contacts") says more than
     // one about collecting onto servers ("we do not collect your location").
-    let access = u8::from(flow.is_device_access() && speaks_of_access(p));
+    let access = u8::from(flow.is_device_access() && says_any(p, &VerdictRules::shipped().permission_access_words));
     actor + data + act + access
 }
 
-/// Whether a statement's text says "collect" in so many words
-/// (`collect_words` in `ontology/verdict_rules.json`), not "log" or "keep".
-fn speaks_of_collecting(p: &Practice) -> bool {
-    let lower = p.evidence.text.to_lowercase();
-    VerdictRules::shipped().collect_words.iter().any(|w| lower.contains(w.as_str()))
-}
 
-/// Whether a statement's text speaks of the app reading data on the device
-/// (`permission_denial_words` in `ontology/verdict_rules.json`).
-fn speaks_of_access(p: &Practice) -> bool {
-    let lower = p.evidence.text.to_lowercase();
-    VerdictRules::shipped().permission_access_words.iter().any(|w| lower.contains(w.as_str()))
-}
 
 /// The verdict of one flow and the practices behind it. `named` is true
 /// when the policy names the flow's recipient organization anywhere: a
@@ -625,7 +618,7 @@ pub fn judge_flow(flow: &Flow, practices: &[Practice], ont: &Ontologies, named: 
             && p.negated
             && p.actor == Actor::FirstParty
             && p.action == crate::extract::Action::Collect
-            && speaks_of_collecting(p);
+            && says_any(p, &VerdictRules::shipped().collect_words);
         let actor = if by_brand {
             Some(Match::Exact)
         } else if own_sdks {

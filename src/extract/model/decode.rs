@@ -4,7 +4,7 @@
 //! predicted group) and the named recipients (organizations, categories).
 
 use super::labels::{group_index, idx, LabelSpace};
-use crate::extract::statement::{read_statement, StatementKind, StatementTables, Subject};
+use crate::extract::statement::{read_statement, StatementKind, StatementReading, StatementTables, Subject};
 use crate::extract::{rules::RuleTables, Action, Actor, Evidence, Practice};
 use crate::ontology::{EntityMention, EntityOntology, Ontologies, PhraseMatch};
 use crate::policy::{BlockKind, Sentence};
@@ -96,12 +96,11 @@ fn from_elsewhere(mentions: Vec<PhraseMatch>) -> Vec<PhraseMatch> {
     mentions.into_iter().map(|m| PhraseMatch { start: 0, end: 0, ..m }).collect()
 }
 
-/// Who a list's lead-in sentence speaks of, when it is a third party: its
-/// named recipients (or those of the sentence before, for "this service"),
-/// or third parties in general. `None` when the lead-in is about the app
-/// maker or says nothing of whom.
-fn lead_in_recipients(lead_in: &Sentence, before: Option<&Sentence>, ont: &Ontologies) -> Option<Vec<PhraseMatch>> {
-    let reading = read_statement(&lead_in.text, BlockKind::Paragraph);
+/// Who a list's lead-in sentence (with its statement `reading`) speaks of,
+/// when it is a third party: its named recipients (or those of the sentence
+/// before, for "this service"), or third parties in general. `None` when
+/// the lead-in is about the app maker or says nothing of whom.
+fn lead_in_recipients(lead_in: &Sentence, reading: &StatementReading, before: Option<&Sentence>, ont: &Ontologies) -> Option<Vec<PhraseMatch>> {
     let lower = format!(" {} ", lead_in.text.to_lowercase());
     let we = [" we ", " us ", " our ", " we'", " us,", " us."].iter().any(|w| lower.contains(w)) || lead_in.text.contains("我们");
     let mut mentions = ont.entities.find_mentions(&lead_in.text);
@@ -143,12 +142,12 @@ pub fn practices(sentence: &Sentence, context: &SentenceContext, probs: &[f32], 
     // users, data stored on our server consist of:") and that names data
     // ("a login, an encrypted password and an email") states that practice,
     // however short the item is.
-    let lead_in_practice = context.block == BlockKind::ListItem
-        && context.lead_in.is_some_and(|(lead, _)| {
-            let r = read_statement(&lead.text, BlockKind::Paragraph);
-            lead.text.trim_end().ends_with([':', '\u{ff1a}']) && r.negation.denied.is_empty() && !r.negation.affirmed.is_empty()
-        })
-        && !ont.data_types.find_phrases(&sentence.text).is_empty();
+    // The lead-in of a list item, read once for both uses below.
+    let lead_in = context.lead_in.filter(|_| context.block == BlockKind::ListItem);
+    let lead_reading = lead_in.map(|(lead, _)| read_statement(&lead.text, BlockKind::Paragraph));
+    let lead_in_practice = lead_in.zip(lead_reading.as_ref()).is_some_and(|((lead, _), r)| {
+        lead.text.trim_end().ends_with([':', '\u{ff1a}']) && r.negation.denied.is_empty() && !r.negation.affirmed.is_empty()
+    }) && !ont.data_types.find_phrases(&sentence.text).is_empty();
     let states_practice = (on(idx::PRACTICE) && p_practice >= labels.decoding.min_practice) || lead_in_practice;
     // A recipient named in the sentence (an organization, "advertising
     // partners", "payment processors") halves the bar for the third-party
@@ -198,8 +197,8 @@ pub fn practices(sentence: &Sentence, context: &SentenceContext, probs: &[f32], 
     if context.block == BlockKind::ListItem && mentions.is_empty() && !pronoun {
         let lower = format!(" {} ", sentence.text.to_lowercase());
         let we = [" we ", " us ", " our "].iter().any(|w| lower.contains(w)) || sentence.text.contains("我们");
-        if let (false, Some((lead, before))) = (we, context.lead_in) {
-            if let Some(m) = lead_in_recipients(lead, before, ont) {
+        if let (false, Some((lead, before)), Some(r)) = (we, lead_in, lead_reading.as_ref()) {
+            if let Some(m) = lead_in_recipients(lead, r, before, ont) {
                 mentions = m;
                 list_third = true;
             }
