@@ -118,13 +118,16 @@ pub fn negates_a_practice_zh(text: &str) -> bool {
 }
 
 /// Labelled sentences of the CAPP-130 annotation folder (`rw_*.jsonl`),
-/// each with its part. A line whose label is not a list of known
+/// each with its part; a hand-labelled sentence comes `hand_repeat` times
+/// (at least once), weighting the hand labels against the labels derived
+/// from the corpus's categories. A line whose label is not a list of known
 /// categories is dropped (the corpus has a few malformed ones); a file that
 /// cannot be read or parsed is an error naming it.
 pub fn capp130_examples(
     dir: &Path,
     split: &Capp130Split,
     hand: &[AppSentence],
+    hand_repeat: usize,
     ont: &crate::ontology::Ontologies,
     groups: &[DataGroup],
 ) -> crate::Result<Vec<(Part, Example)>> {
@@ -158,7 +161,9 @@ pub fn capp130_examples(
                 continue;
             }
             if let Some(h) = by_text.get(&(policy.as_str(), l.text.as_str())) {
-                out.push((part, Example { policy: policy.clone(), text, labels: h.labels.clone() }));
+                for _ in 0..hand_repeat.max(1) {
+                    out.push((part, Example { policy: policy.clone(), text: text.clone(), labels: h.labels.clone() }));
+                }
                 replaced += 1;
                 continue;
             }

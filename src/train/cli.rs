@@ -81,6 +81,11 @@ pub struct TrainArgs {
     /// Repeat the option (or give several files) for several batches.
     #[arg(long, num_args = 1..)]
     capp130_hand: Vec<PathBuf>,
+    /// How many times each hand-labelled CAPP-130 sentence is added
+    /// (weighting the hand labels against the ~15,000 sentences labelled
+    /// from the corpus's categories).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10))]
+    capp130_hand_repeat: u32,
     /// Share of the CAPP-130 training sentences that state no practice
     /// which are kept (a stable hash of the text decides which).
     #[arg(long, default_value_t = 1.0)]
@@ -241,7 +246,7 @@ fn train_chinese(a: TrainArgs) -> Result<u8> {
     for p in &a.capp130_hand {
         hand.extend(read_app_sentences(p)?);
     }
-    let all = capp130_examples(&dir, &split, &hand, ont, &groups)?;
+    let all = capp130_examples(&dir, &split, &hand, a.capp130_hand_repeat as usize, ont, &groups)?;
     let keep_other = |text: &str| (super::dataset::stable_hash(text) % 10_000) as f64 / 10_000.0 < a.other_fraction;
     let pick = |p: Part| all.iter().filter(|(q, _)| *q == p).map(|(_, e)| e.clone()).collect::<Vec<_>>();
     let tr: Vec<_> = pick(Part::Train).into_iter().filter(|e| !e.labels.is_empty() || keep_other(&e.text)).collect();
