@@ -347,7 +347,7 @@ pub fn eval(a: EvalArgs) -> Result<u8> {
         serde_json::to_string_pretty(&all).map_err(|e| Error::Data(e.to_string()))? + "\n"
     } else {
         let labelled = report.as_ref().map(markdown_table).unwrap_or_default();
-        let scored = if disclosures.is_empty() { String::new() } else { super::disclosure::markdown_table(&disclosures) };
+        let scored = if disclosures.is_empty() { String::new() } else { super::disclosure::markdown_table(&a.app_sentences, &disclosures) };
         [labelled, scored].into_iter().filter(|t| !t.is_empty()).collect::<Vec<_>>().join("\n")
     };
     print!("{text}");

@@ -197,10 +197,11 @@ pub fn score_disclosures(
     Ok(s)
 }
 
-/// The scores of several extractors as a Markdown table.
-pub fn markdown_table(scores: &[DisclosureScore]) -> String {
-    let mut out = String::from(
-        "Disclosure extraction on hand-labelled app-policy sentences (tests/fixtures/eval/app_sentences.jsonl; decoding was tuned on the dev half only):\n\n| extractor | half | sentences | precision | recall | F1 | negated P | negated R | sentence FPR |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n",
+/// The scores of several extractors on the hand-labelled sentences of
+/// `source` (the file they were read from) as a Markdown table.
+pub fn markdown_table(source: &str, scores: &[DisclosureScore]) -> String {
+    let mut out = format!(
+        "Disclosure extraction on hand-labelled app-policy sentences ({source}; one row per extractor and half of the file; for tests/fixtures/eval/app_sentences.jsonl decoding was tuned on its dev half only, and each Chinese file is one half of the CAPP-130 split, so pool its two rows):\n\n| extractor | half | sentences | precision | recall | F1 | negated P | negated R | sentence FPR |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     for s in scores {
         out.push_str(&format!(
